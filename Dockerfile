@@ -1,0 +1,25 @@
+# One image for web, worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    STATIC_ROOT=/app/var/static
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 curl \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# collectstatic only reads settings; this build-time key never reaches a running container.
+RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput --verbosity 0
+
+RUN useradd --system --home /app aidtrack && chown -R aidtrack /app/var
+USER aidtrack
+
+EXPOSE 8000
+CMD ["gunicorn", "aidtrack.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

@@ -1,0 +1,49 @@
+# AidTrack: `make run` sets everything up and starts it; `make test` sets up and runs the suite.
+# Every target is safe to repeat and skips work that is already done.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test setup system venv database static lint check pytest clean
+
+run: setup
+	$(MANAGE) create_demo_admin
+	@echo "AidTrack on http://127.0.0.1:8000 (Ctrl-C stops web, worker and beat)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: setup lint check pytest
+
+setup: system venv database static
+
+system:
+	@scripts/ensure-system.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+database: venv
+	$(MANAGE) ensure_database
+	$(MANAGE) migrate --noinput
+
+static: venv
+	$(MANAGE) collectstatic --noinput --verbosity 0
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: venv
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) check
+
+pytest: venv
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var

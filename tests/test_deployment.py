@@ -1,0 +1,84 @@
+"""Docker cannot run here, so these read docker-compose.yml and check it against the project."""
+
+import importlib
+import re
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+from tests.conftest import ROOT
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+APP_SERVICES = ["migrate", "web", "worker", "beat"]
+SETTINGS_SOURCE = (ROOT / "aidtrack" / "settings.py").read_text()
+ENV_EXAMPLE = dict(
+    line.split("=", 1)
+    for line in (ROOT / ".env.example").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+)
+
+
+def test_it_defines_the_production_services():
+    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker", "beat"}
+    assert "postgis" in SERVICES["db"]["image"]
+    assert SERVICES["redis"]["image"].startswith("redis:")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_share_one_image_built_from_the_project_dockerfile(name):
+    service = SERVICES[name]
+    assert service["build"] == "."
+    assert service["image"] == "aidtrack:latest"
+    assert (ROOT / "Dockerfile").is_file()
+
+
+def test_commands_refer_to_code_that_exists():
+    module, attribute = SERVICES["web"]["command"][1].split(":")
+    assert callable(getattr(importlib.import_module(module), attribute))
+    for name in ("worker", "beat"):
+        command = SERVICES[name]["command"]
+        assert command[:3] == ["celery", "-A", "aidtrack"]
+        assert hasattr(importlib.import_module("aidtrack.celery"), "app")
+    assert SERVICES["migrate"]["command"][1] == "manage.py"
+    assert SERVICES["migrate"]["command"][2] in get_commands()
+
+
+def test_every_variable_the_services_set_is_one_the_settings_read():
+    names = set(SERVICES["web"]["environment"]) | (set(ENV_EXAMPLE) - {"POSTGRES_PASSWORD"})
+    for name in names:
+        assert f'"{name}"' in SETTINGS_SOURCE, f"{name} is set for the containers but never read by settings"
+
+
+def test_every_interpolated_variable_is_in_the_example_env_file():
+    text = (ROOT / "docker-compose.yml").read_text()
+    interpolated = set(re.findall(r"(?<!\$)\$\{(\w+)\}", text))
+    assert interpolated <= set(ENV_EXAMPLE)
+    assert "SECRET_KEY" in ENV_EXAMPLE
+    assert ENV_EXAMPLE["DEBUG"] == "0"
+
+
+@pytest.mark.parametrize("name", ["db", "redis", "web", "worker", "beat"])
+def test_every_long_running_service_has_a_healthcheck(name):
+    assert SERVICES[name]["healthcheck"]["test"]
+
+
+def test_web_healthcheck_uses_healthz():
+    assert "http://127.0.0.1:8000/healthz" in SERVICES["web"]["healthcheck"]["test"]
+
+
+def test_the_database_lives_on_a_named_volume():
+    volume = SERVICES["db"]["volumes"][0].split(":")[0]
+    assert volume in COMPOSE["volumes"]
+
+
+def test_workers_can_be_scaled_without_name_or_port_clashes():
+    worker = SERVICES["worker"]
+    assert "container_name" not in worker
+    assert "ports" not in worker
+
+
+def test_redis_evicts_only_expiring_keys_so_broker_queues_survive_memory_pressure():
+    command = SERVICES["redis"]["command"]
+    assert command[command.index("--maxmemory-policy") + 1].startswith("volatile-")

@@ -1,0 +1,70 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def load_settings(**env):
+    """Import the settings in a fresh interpreter with exactly these variables."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import aidtrack.settings as s; print(s.DATABASES['default']['ENGINE'], s.TIME_ZONE)"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_development_defaults_need_no_configuration():
+    result = load_settings()
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.contrib.gis.db.backends.postgis", "Asia/Damascus"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "0"}, "SECRET_KEY must be set when DEBUG is off"),
+        (
+            {"DEBUG": "false", "SECRET_KEY": "aidtrack-development-key-not-for-production"},
+            "SECRET_KEY is the development key",
+        ),
+        ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
+        ({"DATABASE_URL": "mysql://root@localhost/aidtrack"}, "DATABASE_URL must be a postgis"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a redis"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/cache"}, "REDIS_URL must end in a database number"),
+        ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE must be an IANA time zone"),
+        ({"DB_CONN_MAX_AGE": "sixty"}, "DB_CONN_MAX_AGE must be an integer"),
+        ({"SETTLEMENT_LIST_URL": "ftp://example.org/list.csv"}, "SETTLEMENT_LIST_URL must be a http/https URL"),
+        ({"CSRF_TRUSTED_ORIGINS": "aidtrack.example.org"}, "CSRF_TRUSTED_ORIGINS entries must start with"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(env, message):
+    result = load_settings(**env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_starts_with_a_real_secret_key():
+    result = load_settings(DEBUG="off", SECRET_KEY="x" * 50, ALLOWED_HOSTS="aidtrack.example.org")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_cache_and_broker_live_on_separate_redis_databases():
+    from django.conf import settings
+
+    cache_db = settings.CACHES["default"]["LOCATION"].rsplit("/", 1)[1]
+    broker_db = settings.CELERY_BROKER_URL.rsplit("/", 1)[1]
+    result_db = settings.CELERY_RESULT_BACKEND.rsplit("/", 1)[1]
+
+    assert len({cache_db, broker_db, result_db}) == 3
