@@ -9,6 +9,8 @@ MANAGE := $(BIN)/python manage.py
 .PHONY: run test setup system venv database static lint check pytest clean
 
 run: setup
+	$(MANAGE) load_gazetteer
+	$(MANAGE) load_demo_data
 	$(MANAGE) create_demo_admin
 	@echo "AidTrack on http://127.0.0.1:8000 (Ctrl-C stops web, worker and beat)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile

@@ -89,8 +89,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.contrib.postgres",
     "django_celery_beat",
     "leaflet",
+    "simple_history",
     "settlements",
 ]
 
@@ -103,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 # Debian 12 ships GDAL 3.6, which cannot sandbox spatial reference lookups (GDAL >= 3.9 can).

@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _create_roles(sender, using, **kwargs):
+    from settlements.roles import ensure_roles
+
+    ensure_roles()
 
 
 class SettlementsConfig(AppConfig):
     name = "settlements"
     verbose_name = "Settlements and aid"
+
+    def ready(self):
+        # Model permissions exist only after migrate, so the role groups follow them.
+        post_migrate.connect(_create_roles, sender=self, dispatch_uid="settlements.create_roles")

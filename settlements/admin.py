@@ -1,0 +1,351 @@
+"""The staff's data-entry interface: declarative admin classes over the domain models."""
+
+from django.contrib import admin, messages
+from django.db.models import CharField, Count, F, Func, Q, Value
+from django.forms.models import BaseInlineFormSet
+from leaflet.admin import LeafletGeoAdminMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from settlements import services
+from settlements.models import (
+    AdminArea,
+    AidRequest,
+    Camp,
+    Delivery,
+    Organization,
+    Settlement,
+    SettlementAlias,
+    format_quantity,
+)
+
+OPEN_STATUSES = [AidRequest.Status.OPEN, AidRequest.Status.PARTIALLY_MET]
+
+admin.site.site_header = "AidTrack administration"
+admin.site.site_title = "AidTrack"
+admin.site.index_title = "Settlements, camps, needs and deliveries"
+
+
+class RecordsEditorMixin:
+    """Fill created_by / updated_by on every object saved through the admin, inlines included."""
+
+    @staticmethod
+    def _stamp(obj, user):
+        if hasattr(obj, "created_by_id") and obj.created_by_id is None:
+            obj.created_by = user
+        if hasattr(obj, "updated_by_id"):
+            obj.updated_by = user
+
+    def save_model(self, request, obj, form, change):
+        self._stamp(obj, request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in instances:
+            self._stamp(obj, request.user)
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+class GovernorateFilter(admin.SimpleListFilter):
+    """Filter by governorate; `lookup` says how the model reaches one."""
+
+    title = "governorate"
+    parameter_name = "governorate"
+    lookups_via = ["governorate"]
+
+    def lookups(self, request, model_admin):
+        return AdminArea.objects.filter(level=AdminArea.Level.GOVERNORATE).values_list("pcode", "name_en")
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        condition = Q()
+        for path in self.lookups_via:
+            condition |= Q(**{f"{path}__pcode": self.value()})
+        return queryset.filter(condition)
+
+
+class TargetGovernorateFilter(GovernorateFilter):
+    lookups_via = ["settlement__governorate", "camp__governorate"]
+
+
+class DeliveryGovernorateFilter(GovernorateFilter):
+    lookups_via = ["request__settlement__governorate", "request__camp__governorate"]
+
+
+@admin.register(AdminArea)
+class AdminAreaAdmin(admin.ModelAdmin):
+    list_display = ["pcode", "name_en", "name_ar", "level", "parent"]
+    list_filter = ["level"]
+    list_select_related = ["parent"]
+    search_fields = ["^pcode", "name_en", "name_ar", "aliases_text"]
+    ordering = ["pcode"]
+
+    def get_queryset(self, request):
+        # Search the other spellings as one string, the way people type a name.
+        aliases_text = Func(F("aliases"), Value(" | "), function="array_to_string", output_field=CharField())
+        return super().get_queryset(request).annotate(aliases_text=aliases_text)
+
+
+class SettlementAliasInline(admin.TabularInline):
+    model = SettlementAlias
+    fields = ["name", "language", "source"]
+    extra = 0
+
+
+class AidRequestInline(admin.TabularInline):
+    model = AidRequest
+    fields = ["category", "quantity", "unit", "priority", "needed_by", "requesting_organization", "status"]
+    readonly_fields = ["status"]
+    autocomplete_fields = ["requesting_organization"]
+    show_change_link = True
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requesting_organization")
+
+
+class SettlementAidRequestInline(AidRequestInline):
+    fk_name = "settlement"
+
+
+class CampAidRequestInline(AidRequestInline):
+    fk_name = "camp"
+
+
+class RefreshesTargetRequestsMixin:
+    """Settlements and camps carry request inlines: re-derive those requests' status after a save."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.refresh_request_status(request_ids=form.instance.aid_requests.values_list("pk", flat=True))
+
+
+@admin.register(Settlement)
+class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletGeoAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "name_en",
+        "name_ar",
+        "pcode",
+        "governorate",
+        "district",
+        "population",
+        "open_requests",
+        "on_latest_list",
+        "last_listed",
+        "last_confirmed",
+        "unverified",
+    ]
+    list_select_related = ["governorate", "district"]
+    list_filter = [GovernorateFilter, "on_latest_list", "unverified", "water_supply"]
+    search_fields = ["^pcode", "name_en", "name_ar", "aliases__name"]
+    autocomplete_fields = ["governorate", "district", "sub_district"]
+    readonly_fields = ["on_latest_list", "first_listed", "last_listed"]
+    inlines = [SettlementAliasInline, SettlementAidRequestInline]
+    fieldsets = [
+        (None, {"fields": ["pcode", "name_en", "name_ar", "location"]}),
+        ("Administrative area", {"fields": ["governorate", "district", "sub_district", "capital_level"]}),
+        (
+            "Situation",
+            {
+                "fields": [
+                    "population",
+                    "returnees",
+                    "houses_destroyed",
+                    "schools_destroyed",
+                    "hospitals_destroyed",
+                    "water_supply",
+                    "notes",
+                ]
+            },
+        ),
+        (
+            "Daily lists",
+            {"fields": ["on_latest_list", "first_listed", "last_listed", "last_confirmed", "unverified"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_request_count=Count("aid_requests", filter=Q(aid_requests__status__in=OPEN_STATUSES)))
+        )
+
+    @admin.display(description="open requests", ordering="open_request_count")
+    def open_requests(self, obj):
+        return obj.open_request_count
+
+
+@admin.register(Organization)
+class OrganizationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "acronym", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name", "acronym"]
+
+
+@admin.register(Camp)
+class CampAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
+    list_display = [
+        "name_en",
+        "name_ar",
+        "governorate",
+        "population_display",
+        "capacity",
+        "status",
+        "managing_organization",
+        "last_assessed",
+    ]
+    list_select_related = ["governorate", "managing_organization"]
+    list_filter = [GovernorateFilter, "status"]
+    search_fields = ["name_en", "name_ar", "near_settlement__name_en", "near_settlement__pcode"]
+    autocomplete_fields = ["governorate", "near_settlement", "managing_organization"]
+    inlines = [CampAidRequestInline]
+
+    @admin.display(description="population", ordering="population")
+    def population_display(self, obj):
+        if obj.population is None:
+            return None
+        return f"{obj.population:,} (estimate)" if obj.population_is_estimate else f"{obj.population:,}"
+
+
+class DeliveryInlineFormSet(BaseInlineFormSet):
+    """Deliveries under a request are counted in that request's unit, set here rather than typed."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.unit = self.instance.unit
+        return form
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    formset = DeliveryInlineFormSet
+    fields = ["quantity", "unit", "delivered_on", "delivering_organization", "notes"]
+    readonly_fields = ["unit"]
+    autocomplete_fields = ["delivering_organization"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("delivering_organization")
+
+
+@admin.register(AidRequest)
+class AidRequestAdmin(RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
+    list_display = [
+        "id",
+        "target",
+        "governorate",
+        "category",
+        "priority",
+        "status",
+        "quantity_display",
+        "delivered_display",
+        "gap_display",
+        "needed_by",
+        "requesting_organization",
+    ]
+    list_display_links = ["id", "target"]
+    list_select_related = ["settlement__governorate", "camp__governorate", "requesting_organization"]
+    list_filter = [TargetGovernorateFilter, "category", "priority", "status", "source", "settlement__on_latest_list"]
+    search_fields = [
+        "^settlement__pcode",
+        "settlement__name_en",
+        "settlement__name_ar",
+        "settlement__aliases__name",
+        "camp__name_en",
+        "camp__name_ar",
+        "description",
+    ]
+    autocomplete_fields = ["settlement", "camp", "requesting_organization"]
+    readonly_fields = ["status", "status_set_by_staff", "delivered_display", "gap_display", "source"]
+    readonly_fields += ["created_at", "created_by", "updated_at", "updated_by"]
+    inlines = [DeliveryInline]
+    actions = ["mark_met", "mark_cancelled", "reopen"]
+    fieldsets = [
+        ("Target: one settlement or one camp", {"fields": ["settlement", "camp", "location"]}),
+        (
+            "Need",
+            {"fields": ["category", "quantity", "unit", "priority", "needed_by", "requesting_organization"]},
+        ),
+        ("Progress", {"fields": ["status", "status_set_by_staff", "delivered_display", "gap_display"]}),
+        (None, {"fields": ["description", "source", "created_at", "created_by", "updated_at", "updated_by"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_progress()
+
+    @admin.display(description="governorate")
+    def governorate(self, obj):
+        return obj.target.governorate if obj.target else None
+
+    @admin.display(description="requested", ordering="quantity")
+    def quantity_display(self, obj):
+        return f"{format_quantity(obj.quantity)} {obj.get_unit_display()}"
+
+    @admin.display(description="delivered", ordering="delivered")
+    def delivered_display(self, obj):
+        return f"{format_quantity(obj.delivered)}" if obj.pk else "-"
+
+    @admin.display(description="gap", ordering="gap")
+    def gap_display(self, obj):
+        return f"{format_quantity(obj.gap)}" if obj.pk else "-"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.refresh_request_status(request_ids=[form.instance.pk])
+
+    def _report(self, request, count, verb):
+        self.message_user(request, f"{count} aid request(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected requests as met", permissions=["change"])
+    def mark_met(self, request, queryset):
+        count = services.set_requests_status(requests=queryset, status=AidRequest.Status.MET, user=request.user)
+        self._report(request, count, "marked met")
+
+    @admin.action(description="Cancel selected requests", permissions=["change"])
+    def mark_cancelled(self, request, queryset):
+        count = services.set_requests_status(requests=queryset, status=AidRequest.Status.CANCELLED, user=request.user)
+        self._report(request, count, "cancelled")
+
+    @admin.action(description="Reopen: let deliveries decide the status again", permissions=["change"])
+    def reopen(self, request, queryset):
+        count = services.reopen_requests(requests=queryset, user=request.user)
+        self._report(request, count, "reopened")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(RecordsEditorMixin, SimpleHistoryAdmin):
+    list_display = ["id", "request", "quantity_display", "delivered_on", "delivering_organization"]
+    list_select_related = [
+        "request__settlement",
+        "request__camp",
+        "delivering_organization",
+    ]
+    list_filter = [DeliveryGovernorateFilter, "request__category", "delivered_on"]
+    search_fields = ["request__settlement__name_en", "request__camp__name_en", "request__settlement__pcode", "notes"]
+    autocomplete_fields = ["request", "delivering_organization"]
+    date_hierarchy = "delivered_on"
+    readonly_fields = ["created_at", "created_by"]
+
+    @admin.display(description="quantity", ordering="quantity")
+    def quantity_display(self, obj):
+        return f"{format_quantity(obj.quantity)} {obj.get_unit_display()}"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A delivery moved to another request changes both requests' progress.
+        request_ids = {obj.request_id, form.initial.get("request")} - {None}
+        services.refresh_request_status(request_ids=request_ids)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.refresh_request_status(request_ids=[obj.request_id])
+
+    def delete_queryset(self, request, queryset):
+        request_ids = list(queryset.values_list("request_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        services.refresh_request_status(request_ids=request_ids)

@@ -1,0 +1,396 @@
+"""The humanitarian picture: where people are, what they need, and what has reached them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+from simple_history.models import HistoricalRecords
+
+# A tolerant box around Syria: the gazetteer has real points just outside the simplified outline.
+QUANTITY_OUTPUT = models.DecimalField(max_digits=14, decimal_places=2)
+SYRIA_EXTENT = {"lat": (32.3, 37.4), "lon": (35.7, 42.4)}
+
+
+def format_quantity(value: Decimal) -> str:
+    """1234.50 -> '1,234.5': thousands separated, no trailing zeros, never scientific notation."""
+    return f"{value.normalize():,f}"
+
+
+def validate_positive(value):
+    if value is not None and value <= 0:
+        raise ValidationError("Enter a quantity above zero.", code="not_positive")
+
+
+def validate_in_syria(point):
+    lat_min, lat_max = SYRIA_EXTENT["lat"]
+    lon_min, lon_max = SYRIA_EXTENT["lon"]
+    if point is None:
+        return
+    if not (lat_min <= point.y <= lat_max and lon_min <= point.x <= lon_max):
+        raise ValidationError(
+            "The location %(lat).4f, %(lon).4f is outside Syria "
+            "(latitude %(lat_min)s to %(lat_max)s, longitude %(lon_min)s to %(lon_max)s).",
+            code="outside_syria",
+            params={
+                "lat": point.y,
+                "lon": point.x,
+                "lat_min": lat_min,
+                "lat_max": lat_max,
+                "lon_min": lon_min,
+                "lon_max": lon_max,
+            },
+        )
+
+
+class AdminArea(models.Model):
+    """An OCHA administrative area: governorate (admin1), district (admin2) or sub-district (admin3)."""
+
+    class Level(models.IntegerChoices):
+        GOVERNORATE = 1, "governorate"
+        DISTRICT = 2, "district"
+        SUB_DISTRICT = 3, "sub-district"
+
+    pcode = models.CharField("P-code", max_length=10, unique=True)
+    level = models.PositiveSmallIntegerField(choices=Level.choices, db_index=True)
+    name_en = models.CharField("name (English)", max_length=100)
+    name_ar = models.CharField("name (Arabic)", max_length=100, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    aliases = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    centroid = models.PointField(srid=4326, null=True, blank=True)
+    boundary = models.MultiPolygonField(srid=4326, null=True, blank=True, help_text="Simplified outline.")
+
+    class Meta:
+        ordering = ["pcode"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level=1, parent__isnull=True) | Q(level__gt=1, parent__isnull=False),
+                name="adminarea_parent_matches_level",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name_en} ({self.pcode})"
+
+
+class Settlement(models.Model):
+    """A community (OCHA admin4) from the gazetteer, with what the daily lists say about it."""
+
+    class WaterSupply(models.TextChoices):
+        NONE = "none", "none"
+        PARTIAL = "partial", "partial"
+        RESTORED = "restored", "restored"
+
+    pcode = models.CharField("P-code", max_length=16, unique=True)
+    name_en = models.CharField("name (English)", max_length=150)
+    name_ar = models.CharField("name (Arabic)", max_length=150, blank=True)
+    location = models.PointField(srid=4326, validators=[validate_in_syria])
+    governorate = models.ForeignKey(
+        AdminArea, on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": AdminArea.Level.GOVERNORATE}
+    )
+    district = models.ForeignKey(
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": AdminArea.Level.DISTRICT},
+    )
+    sub_district = models.ForeignKey(
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": AdminArea.Level.SUB_DISTRICT},
+    )
+    capital_level = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 for a governorate capital, 2 district, 3 sub-district."
+    )
+
+    population = models.PositiveIntegerField("population estimate", null=True, blank=True)
+    returnees = models.PositiveIntegerField(null=True, blank=True)
+    houses_destroyed = models.PositiveIntegerField(null=True, blank=True)
+    schools_destroyed = models.PositiveIntegerField(null=True, blank=True)
+    hospitals_destroyed = models.PositiveIntegerField(null=True, blank=True)
+    water_supply = models.CharField(max_length=10, choices=WaterSupply.choices, blank=True)
+    notes = models.TextField(blank=True)
+
+    on_latest_list = models.BooleanField("on the latest daily list", default=False, db_index=True)
+    first_listed = models.DateField("first listed", null=True, blank=True)
+    last_listed = models.DateField("last listed", null=True, blank=True)
+    last_confirmed = models.DateField(
+        "last confirmed", null=True, blank=True, help_text="The last day a source confirmed these figures."
+    )
+    unverified = models.BooleanField(
+        default=False, help_text="Created by an import from a P-code the gazetteer does not know; check it."
+    )
+
+    class Meta:
+        ordering = ["name_en"]
+        indexes = [GinIndex(fields=["name_en"], name="settlement_name_en_trgm", opclasses=["gin_trgm_ops"])]
+
+    def __str__(self):
+        return f"{self.name_en} ({self.pcode})"
+
+
+class SettlementAlias(models.Model):
+    """Another name of a settlement: a spelling, a transliteration, a name in another script."""
+
+    class Source(models.TextChoices):
+        GAZETTEER = "gazetteer", "gazetteer"
+        STAFF = "staff", "staff decision"
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=150)
+    language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1 code: en, ar, ru, ...")
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.STAFF)
+
+    class Meta:
+        verbose_name_plural = "settlement aliases"
+        constraints = [models.UniqueConstraint(fields=["settlement", "name"], name="settlement_alias_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        UN_AGENCY = "un", "UN agency"
+        INGO = "ingo", "international NGO"
+        NGO = "ngo", "national NGO"
+        RED_CROSS = "rcrc", "Red Cross / Red Crescent"
+        GOVERNMENT = "gov", "government"
+        OTHER = "other", "other"
+
+    name = models.CharField(max_length=200, unique=True)
+    acronym = models.CharField(max_length=30, blank=True)
+    kind = models.CharField("type", max_length=8, choices=Kind.choices, default=Kind.OTHER)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class Camp(models.Model):
+    """A site where displaced people live: Rukban near Al Tanf, Akerbat in Hama."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        CLOSED = "closed", "closed"
+
+    name_en = models.CharField("name (English)", max_length=150)
+    name_ar = models.CharField("name (Arabic)", max_length=150, blank=True)
+    location = models.PointField(srid=4326, validators=[validate_in_syria])
+    governorate = models.ForeignKey(
+        AdminArea, on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": AdminArea.Level.GOVERNORATE}
+    )
+    near_settlement = models.ForeignKey(
+        Settlement, null=True, blank=True, on_delete=models.SET_NULL, related_name="nearby_camps"
+    )
+    population = models.PositiveIntegerField(null=True, blank=True)
+    population_is_estimate = models.BooleanField("population is an estimate", default=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    managing_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_camps"
+    )
+    access_constraints = models.TextField(blank=True)
+    last_assessed = models.DateField("last assessed", null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name_en"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0), name="camp_capacity_positive"
+            )
+        ]
+
+    def __str__(self):
+        return self.name_en
+
+
+def delivered_total(request_ref="pk"):
+    """SQL for the total delivered against the request `request_ref` points at (0 when nothing was)."""
+    per_request = (
+        Delivery.objects.filter(request=OuterRef(request_ref))
+        .values("request")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(per_request), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
+
+
+class AidRequestQuerySet(models.QuerySet):
+    def with_progress(self):
+        """Annotate `delivered` (sum of deliveries) and `gap` (what is still missing), computed in SQL."""
+        return self.annotate(delivered=delivered_total()).annotate(
+            gap=Greatest(models.F("quantity") - models.F("delivered"), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
+        )
+
+
+class AidRequest(models.Model):
+    class Category(models.TextChoices):
+        FOOD = "food", "food"
+        MEDICINE = "medicine", "medicine"
+        WATER = "water", "water"
+        SHELTER = "shelter", "shelter"
+        NON_FOOD_ITEMS = "nfi", "non-food items"
+        HEALTH = "health", "health"
+        EDUCATION = "education", "education"
+        HOUSING_RESTORATION = "housing", "housing restoration"
+        SCHOOL_RESTORATION = "schools", "school restoration"
+        HOSPITAL_RESTORATION = "hospitals", "hospital restoration"
+        INFRASTRUCTURE = "infrastructure", "infrastructure"
+        DEMINING = "demining", "demining"
+        OTHER = "other", "other"
+
+    class Unit(models.TextChoices):
+        TONNES = "t", "tonnes"
+        KITS = "kits", "kits"
+        PEOPLE = "people", "people"
+        HOUSEHOLDS = "households", "households"
+        BUILDINGS = "buildings", "buildings"
+        UNITS = "units", "units"
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, "low"
+        MEDIUM = 2, "medium"
+        HIGH = 3, "high"
+        CRITICAL = 4, "critical"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        PARTIALLY_MET = "partial", "partially met"
+        MET = "met", "met"
+        CANCELLED = "cancelled", "cancelled"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "entered by staff"
+        DAILY_LIST = "daily_list", "daily list"
+
+    settlement = models.ForeignKey(
+        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="aid_requests"
+    )
+    camp = models.ForeignKey(Camp, null=True, blank=True, on_delete=models.PROTECT, related_name="aid_requests")
+    location = models.PointField(
+        srid=4326,
+        null=True,
+        blank=True,
+        validators=[validate_in_syria],
+        help_text="Where exactly the need is, if not at the settlement's or camp's own point.",
+    )
+    category = models.CharField(max_length=16, choices=Category.choices, db_index=True)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, validators=[validate_positive])
+    unit = models.CharField(max_length=12, choices=Unit.choices)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status_set_by_staff = models.BooleanField(
+        default=False,
+        help_text="Staff set the status by hand; deliveries no longer change it until it is reopened.",
+    )
+    needed_by = models.DateField("needed by", null=True, blank=True)
+    requesting_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="aid_requests"
+    )
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    history = HistoricalRecords()
+    objects = AidRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-priority", "needed_by", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(settlement__isnull=False, camp__isnull=True) | Q(settlement__isnull=True, camp__isnull=False)
+                ),
+                name="aidrequest_exactly_one_target",
+                violation_error_message="An aid request is for exactly one settlement or one camp.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="aidrequest_quantity_positive",
+                violation_error_message="The requested quantity must be more than zero.",
+            ),
+        ]
+
+    def __str__(self):
+        amount = f"{format_quantity(self.quantity)} {self.get_unit_display()}"
+        return f"{self.get_category_display()} {amount} for {self.target}"
+
+    @property
+    def target(self):
+        return self.settlement or self.camp
+
+    def clean(self):
+        super().clean()
+        if self.pk and self.unit:
+            counted_in = set(self.deliveries.exclude(unit=self.unit).values_list("unit", flat=True))
+            if counted_in:
+                units = ", ".join(sorted(self.Unit(u).label for u in counted_in))
+                raise ValidationError(
+                    {"unit": f"Deliveries against this request are counted in {units}; the unit cannot change."}
+                )
+
+
+class Delivery(models.Model):
+    request = models.ForeignKey(AidRequest, on_delete=models.PROTECT, related_name="deliveries")
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, validators=[validate_positive])
+    unit = models.CharField(max_length=12, choices=AidRequest.Unit.choices)
+    delivered_on = models.DateField("delivered on")
+    delivering_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-delivered_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="delivery_quantity_positive",
+                violation_error_message="The delivered quantity must be more than zero.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{format_quantity(self.quantity)} {self.get_unit_display()} on {self.delivered_on}"
+
+    def clean(self):
+        super().clean()
+        if self.request_id and self.unit and self.unit != self.request.unit:
+            raise ValidationError(
+                {
+                    "unit": f"Deliveries are counted in the request's unit ({self.request.get_unit_display()}), "
+                    f"not {self.get_unit_display()}."
+                }
+            )

@@ -1,0 +1,53 @@
+"""The two working roles. Superusers can do everything; these groups cover everyone else.
+
+Coordinator: reads everything, changes nothing.
+Staff: enters and corrects camps, aid requests, deliveries and organisations, adds settlements
+and their aliases; never deletes a settlement and never manages users.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+COORDINATOR = "Coordinator"
+STAFF = "Staff"
+
+APP = "settlements"
+VIEW_ONLY = ["adminarea"]
+STAFF_RIGHTS = {
+    "settlement": ["view", "add", "change"],
+    "settlementalias": ["view", "add", "change", "delete"],
+    "camp": ["view", "add", "change"],
+    "organization": ["view", "add", "change"],
+    "aidrequest": ["view", "add", "change", "delete"],
+    "delivery": ["view", "add", "change", "delete"],
+}
+
+
+def _codenames(rights: dict[str, list[str]]) -> set[str]:
+    return {f"{action}_{model}" for model, actions in rights.items() for action in actions}
+
+
+def role_permissions() -> dict[str, set[str]]:
+    """Permission codenames (in the settlements app) of each role."""
+    every_model = [*VIEW_ONLY, *STAFF_RIGHTS]
+    return {
+        COORDINATOR: {f"view_{model}" for model in every_model},
+        STAFF: _codenames(STAFF_RIGHTS) | {f"view_{model}" for model in VIEW_ONLY},
+    }
+
+
+@transaction.atomic
+def ensure_roles() -> list[str]:
+    """Create or correct the role groups; returns the names of the groups that changed."""
+    changed = []
+    for name, codenames in role_permissions().items():
+        group, created = Group.objects.get_or_create(name=name)
+        wanted = set(Permission.objects.filter(content_type__app_label=APP, codename__in=codenames))
+        missing = codenames - {p.codename for p in wanted}
+        if missing:
+            # Permissions appear after migrate; a caller too early gets a clear reason.
+            raise LookupError(f"permissions not created yet: {', '.join(sorted(missing))}")
+        if created or set(group.permissions.all()) != wanted:
+            group.permissions.set(wanted)
+            changed.append(name)
+    return changed
