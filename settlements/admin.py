@@ -140,6 +140,7 @@ class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletG
         "unverified",
     ]
     list_select_related = ["governorate", "district"]
+    ordering = ["name_en", "pk"]  # explicit: the open-request count groups rows, which drops Meta.ordering
     list_filter = [GovernorateFilter, "on_latest_list", "unverified", "water_supply"]
     search_fields = ["^pcode", "name_en", "name_ar", "aliases__name"]
     autocomplete_fields = ["governorate", "district", "sub_district"]
