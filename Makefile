@@ -11,6 +11,7 @@ MANAGE := $(BIN)/python manage.py
 run: setup
 	$(MANAGE) load_gazetteer
 	$(MANAGE) load_demo_data
+	$(MANAGE) import_settlement_list settlements/data/samples/settlement-list-2017-09-11.csv
 	$(MANAGE) create_demo_admin
 	@echo "AidTrack on http://127.0.0.1:8000 (Ctrl-C stops web, worker and beat)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile

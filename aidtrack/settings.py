@@ -200,8 +200,17 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
-# The published daily settlement list that the scheduled import fetches.
+# The published daily settlement list that the scheduled import fetches. Imports by URL are
+# allowed only from this list's origin.
 SETTLEMENT_LIST_URL = envurl("SETTLEMENT_LIST_URL", "", ("http", "https"))
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 50_000_000)
+IMPORT_FETCH_TIMEOUT = envint("IMPORT_FETCH_TIMEOUT", 30)
+IMPORT_FETCH_RETRIES = envint("IMPORT_FETCH_RETRIES", 3)
+IMPORT_FETCH_BACKOFF = 1.0
+# Fuzzy name matches below this score (0-100) go to review instead.
+IMPORT_FUZZY_THRESHOLD = envint("IMPORT_FUZZY_THRESHOLD", 88)
+# The dashboard warns when the last successful import is older than this.
+IMPORT_STALE_HOURS = envint("IMPORT_STALE_HOURS", 36)
 
 # Celery: JSON only, one task at a time per worker process, and time limits well inside the
 # broker's visibility timeout so a slow task is killed before Redis hands it to another worker.

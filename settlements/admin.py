@@ -1,8 +1,11 @@
 """The staff's data-entry interface: declarative admin classes over the domain models."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, Count, F, Func, Q, Value
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -12,7 +15,10 @@ from settlements.models import (
     AidRequest,
     Camp,
     Delivery,
+    ImportRun,
+    ListEntry,
     Organization,
+    ReviewItem,
     Settlement,
     SettlementAlias,
     format_quantity,
@@ -350,3 +356,101 @@ class DeliveryAdmin(RecordsEditorMixin, SimpleHistoryAdmin):
         request_ids = list(queryset.values_list("request_id", flat=True).distinct())
         super().delete_queryset(request, queryset)
         services.refresh_request_status(request_ids=request_ids)
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "list_date", "status", "format", "rows", "matched", "created", "unmatched", "errors"]
+    list_filter = ["status", "trigger", "format"]
+    date_hierarchy = "started_at"
+    readonly_fields = [f.name for f in ImportRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def view_on_site(self, obj):
+        return reverse("imports:detail", args=[obj.pk])
+
+
+class ReviewItemForm(forms.ModelForm):
+    settlement = forms.ModelChoiceField(
+        Settlement.objects.all(),
+        help_text="The settlement this row means. Its name becomes an alias, so the next list matches by itself.",
+    )
+
+    class Meta:
+        model = ReviewItem
+        fields = ["settlement"]
+
+
+class ResolvedFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "waiting for review"), ("resolved", "resolved")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "resolved":
+            return queryset.exclude(resolved_at=None)
+        if self.value() == "waiting":
+            return queryset.filter(resolved_at=None)
+        return queryset
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(admin.ModelAdmin):
+    """List rows the import could not match for sure. Staff pick the settlement or add a new one."""
+
+    form = ReviewItemForm
+    list_display = ["name", "list_date", "row", "written_governorate", "message", "candidate_list", "settlement"]
+    list_select_related = ["snapshot", "settlement"]
+    list_filter = [ResolvedFilter, "governorate"]
+    search_fields = ["name", "pcode", "message"]
+    autocomplete_fields = ["settlement"]
+    readonly_fields = ["list_date", "row", "name", "pcode", "governorate", "message", "candidate_list", "raw"]
+    fields = [*readonly_fields, "settlement"]
+    actions = ["create_settlements"]
+
+    def get_queryset(self, request):
+        reviewed = Q(outcome=ListEntry.Outcome.REVIEW) | Q(resolved_at__isnull=False)
+        return super().get_queryset(request).filter(reviewed)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="list date", ordering="snapshot__list_date")
+    def list_date(self, obj):
+        return obj.snapshot.list_date
+
+    @admin.display(description="governorate (as written)")
+    def written_governorate(self, obj):
+        return obj.values.get("governorate", "")
+
+    @admin.display(description="candidates")
+    def candidate_list(self, obj):
+        return ", ".join(f"{c['name']} ({c['pcode']})" for c in obj.candidates) or "-"
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.resolve_review_item(
+                entry=ListEntry.objects.get(pk=obj.pk), settlement=form.cleaned_data["settlement"], user=request.user
+            )
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+
+    @admin.action(description="Add the selected rows as new (unverified) settlements", permissions=["change"])
+    def create_settlements(self, request, queryset):
+        for entry in queryset.filter(outcome=ListEntry.Outcome.REVIEW).select_related("snapshot"):
+            try:
+                settlement = services.create_settlement_from_review(entry=entry, user=request.user)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.WARNING)
+            else:
+                self.message_user(request, f"Added {settlement} from row {entry.row}.", messages.SUCCESS)

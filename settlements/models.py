@@ -9,6 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 # A tolerant box around Syria: the gazetteer has real points just outside the simplified outline.
@@ -130,12 +131,31 @@ class Settlement(models.Model):
         default=False, help_text="Created by an import from a P-code the gazetteer does not know; check it."
     )
 
+    LIST_FIGURES = ["population", "returnees", "houses_destroyed", "schools_destroyed", "hospitals_destroyed"]
+    LIST_FIGURES += ["water_supply"]
+
     class Meta:
         ordering = ["name_en"]
         indexes = [GinIndex(fields=["name_en"], name="settlement_name_en_trgm", opclasses=["gin_trgm_ops"])]
 
     def __str__(self):
         return f"{self.name_en} ({self.pcode})"
+
+    def apply_list_figures(self, values: dict) -> bool:
+        """Take the figures a daily list gives; an empty cell never overwrites a value. True if any changed."""
+        changed = False
+        for name in self.LIST_FIGURES:
+            if values.get(name) not in (None, "") and getattr(self, name) != values[name]:
+                setattr(self, name, values[name])
+                changed = True
+        return changed
+
+    def mark_listed(self, list_date) -> None:
+        """This settlement is on the list of `list_date`, the newest there is."""
+        self.on_latest_list = True
+        self.first_listed = min(d for d in (self.first_listed, list_date) if d)
+        self.last_listed = max(d for d in (self.last_listed, list_date) if d)
+        self.last_confirmed = max(d for d in (self.last_confirmed, list_date) if d)
 
 
 class SettlementAlias(models.Model):
@@ -306,6 +326,15 @@ class AidRequest(models.Model):
     )
     description = models.TextField(blank=True)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
+    list_snapshot = models.ForeignKey(
+        "ListSnapshot",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="aid_requests",
+        editable=False,
+        help_text="The daily list that last stated this need.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -333,6 +362,12 @@ class AidRequest(models.Model):
                 condition=Q(quantity__gt=0),
                 name="aidrequest_quantity_positive",
                 violation_error_message="The requested quantity must be more than zero.",
+            ),
+            # The daily lists state one need per settlement and category; the import updates that one.
+            models.UniqueConstraint(
+                fields=["settlement", "category"],
+                condition=Q(source="daily_list"),
+                name="aidrequest_one_list_need_per_category",
             ),
         ]
 
@@ -394,3 +429,140 @@ class Delivery(models.Model):
                     f"not {self.get_unit_display()}."
                 }
             )
+
+
+class ImportRun(models.Model):
+    """One attempt to import a daily list: what was read, what came of it, and why it failed if it did."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        UNCHANGED = "unchanged", "unchanged"
+        FAILED = "failed", "failed"
+        SKIPPED = "skipped", "skipped"
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "schedule"
+        COMMAND = "command", "command line"
+        STAFF = "staff", "staff (Import now)"
+
+    source = models.CharField(max_length=500)
+    format = models.CharField(max_length=10, blank=True)
+    list_date = models.DateField("list date", null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.COMMAND)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rows = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField("row errors", default=0)
+    row_errors = models.JSONField(default=list, blank=True, help_text="[{row, message}] for each skipped row.")
+    error = models.TextField(blank=True, help_text="Why the whole import failed.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+        permissions = [("run_import", "Can start an import of the daily list")]
+
+    def __str__(self):
+        return f"{self.list_date or '?'} {self.get_status_display()} ({self.source})"
+
+    COUNTS = ["rows", "matched", "created", "updated", "unchanged", "removed", "unmatched", "errors"]
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.COUNTS}
+
+
+class ListSnapshot(models.Model):
+    """What one day's list said: one entry per row. Re-importing a date replaces its snapshot."""
+
+    list_date = models.DateField("list date", unique=True)
+    import_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="snapshots")
+    source = models.CharField(max_length=500)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    columns = models.JSONField(default=list, help_text="The list's own headers, in order.")
+
+    class Meta:
+        ordering = ["-list_date"]
+        get_latest_by = "list_date"
+
+    def __str__(self):
+        return f"daily list of {self.list_date}"
+
+
+class ListEntry(models.Model):
+    """One row of a daily list: the source's words, the parsed values and the settlement it means."""
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", "matched"
+        CREATED = "created", "created a settlement"
+        REVIEW = "review", "needs review"
+        ERROR = "error", "row error"
+
+    snapshot = models.ForeignKey(ListSnapshot, on_delete=models.CASCADE, related_name="entries")
+    row = models.PositiveIntegerField(help_text="Data row number in the list, from 1.")
+    settlement = models.ForeignKey(
+        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="list_entries"
+    )
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, db_index=True)
+    method = models.CharField(max_length=8, blank=True, help_text="pcode, name, alias, fuzzy, created or staff.")
+    score = models.FloatField(null=True, blank=True)
+    name = models.CharField(max_length=300, blank=True, help_text="The settlement's name as the list wrote it.")
+    pcode = models.CharField("P-code", max_length=32, blank=True)
+    governorate = models.ForeignKey(AdminArea, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    raw = models.JSONField(help_text="The row exactly as the source gave it, by header.")
+    values = models.JSONField(default=dict, help_text="The parsed figures.")
+    message = models.TextField(blank=True)
+    candidates = models.JSONField(default=list, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "list entries"
+        ordering = ["snapshot", "row"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "row"], name="list_entry_row_unique")]
+        indexes = [models.Index(fields=["settlement", "snapshot"], name="list_entry_settlement")]
+
+    def __str__(self):
+        return f"row {self.row}: {self.name or self.pcode}"
+
+
+class ReviewItem(ListEntry):
+    """A list row nobody could match for sure, waiting for staff to decide."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "review item"
+
+
+class ListChange(models.Model):
+    """One difference between a day's list and the list before it."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "added"
+        REMOVED = "removed", "removed"
+        CHANGED = "changed", "changed"
+
+    snapshot = models.ForeignKey(ListSnapshot, on_delete=models.CASCADE, related_name="changes")
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="list_changes")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    field = models.CharField(max_length=40, blank=True)
+    old = models.CharField(max_length=300, blank=True)
+    new = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["snapshot", "kind", "settlement_id", "field"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.settlement_id} {self.field}".strip()

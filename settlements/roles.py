@@ -2,7 +2,8 @@
 
 Coordinator: reads everything, changes nothing.
 Staff: enters and corrects camps, aid requests, deliveries and organisations, adds settlements
-and their aliases; never deletes a settlement and never manages users.
+and their aliases, resolves import review items and starts imports; never deletes a settlement
+and never manages users.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -12,7 +13,7 @@ COORDINATOR = "Coordinator"
 STAFF = "Staff"
 
 APP = "settlements"
-VIEW_ONLY = ["adminarea"]
+VIEW_ONLY = ["adminarea", "importrun", "listsnapshot", "listentry", "listchange"]
 STAFF_RIGHTS = {
     "settlement": ["view", "add", "change"],
     "settlementalias": ["view", "add", "change", "delete"],
@@ -20,11 +21,14 @@ STAFF_RIGHTS = {
     "organization": ["view", "add", "change"],
     "aidrequest": ["view", "add", "change", "delete"],
     "delivery": ["view", "add", "change", "delete"],
+    "reviewitem": ["view", "change"],
+    "importrun": ["run_import"],
 }
 
 
 def _codenames(rights: dict[str, list[str]]) -> set[str]:
-    return {f"{action}_{model}" for model, actions in rights.items() for action in actions}
+    # Model permissions are action_model; custom ones (run_import) are named whole.
+    return {action if "_" in action else f"{action}_{model}" for model, actions in rights.items() for action in actions}
 
 
 def role_permissions() -> dict[str, set[str]]:

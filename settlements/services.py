@@ -1,18 +1,42 @@
 """Writes that span models. The admin, the API and the import all go through these."""
 
 import datetime
+import logging
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.gis.geos import Point
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from settlements.models import AidRequest, Delivery, Organization, delivered_total
+from settlements.models import (
+    AidRequest,
+    Delivery,
+    ListEntry,
+    ListSnapshot,
+    Organization,
+    Settlement,
+    SettlementAlias,
+    delivered_total,
+)
 
 Status = AidRequest.Status
+DATA_VERSION_KEY = "data-version"
+log = logging.getLogger(__name__)
+
+
+def data_changed() -> None:
+    """Bump the version that cached map and table data are keyed on, so they are rebuilt."""
+    try:
+        cache.incr(DATA_VERSION_KEY)
+    except ValueError:  # no version yet
+        cache.set(DATA_VERSION_KEY, 1, None)
+    except Exception:  # Redis down: cached data expires on its own; the write itself has succeeded
+        log.warning("could not bump the cached data version", exc_info=True)
 
 
 def refresh_request_status(*, request_ids: Iterable[int]) -> int:
@@ -86,3 +110,74 @@ def reopen_requests(*, requests: Iterable[AidRequest], user=None) -> int:
         )
         refresh_request_status(request_ids=[r.pk for r in changed])
     return len(changed)
+
+
+def _is_latest(snapshot: ListSnapshot) -> bool:
+    return not ListSnapshot.objects.filter(list_date__gt=snapshot.list_date).exists()
+
+
+def _take_row(entry: ListEntry, settlement: Settlement) -> None:
+    """What the list said about a settlement, now that staff know which one it is."""
+    if _is_latest(entry.snapshot):
+        settlement.apply_list_figures(entry.values)
+        settlement.mark_listed(entry.snapshot.list_date)
+        settlement.save()
+
+
+@transaction.atomic
+def resolve_review_item(*, entry: ListEntry, settlement: Settlement, user=None) -> ListEntry:
+    """Staff say which settlement a list row means. The row's name becomes an alias, so the next list matches."""
+    if entry.outcome != ListEntry.Outcome.REVIEW:
+        raise ValidationError("This row is not waiting for review.")
+    if entry.snapshot.entries.filter(settlement=settlement).exclude(pk=entry.pk).exists():
+        raise ValidationError(f"{settlement} is already on the list of {entry.snapshot.list_date} in another row.")
+    if entry.name:
+        SettlementAlias.objects.get_or_create(
+            settlement=settlement,
+            name=entry.name[:150],
+            defaults={"language": guess_language(entry.name), "source": SettlementAlias.Source.STAFF},
+        )
+    entry.settlement = settlement
+    entry.outcome, entry.method = ListEntry.Outcome.MATCHED, "staff"
+    entry.resolved_by, entry.resolved_at = user, timezone.now()
+    entry.save()
+    _take_row(entry, settlement)
+    data_changed()
+    return entry
+
+
+@transaction.atomic
+def create_settlement_from_review(*, entry: ListEntry, user=None) -> Settlement:
+    """Staff say a list row is a place the gazetteer does not have: add it, flagged unverified."""
+    if entry.outcome != ListEntry.Outcome.REVIEW:
+        raise ValidationError("This row is not waiting for review.")
+    lat, lon = entry.values.get("latitude"), entry.values.get("longitude")
+    if entry.governorate_id is None or lat is None or lon is None or not entry.name:
+        raise ValidationError(
+            f"Row {entry.row} lacks a name, a governorate or coordinates: add the settlement by hand, then pick it."
+        )
+    settlement = Settlement(
+        pcode=entry.pcode or f"NEW-{entry.pk}",
+        name_en=entry.name[:150],
+        location=Point(lon, lat, srid=4326),
+        governorate_id=entry.governorate_id,
+        unverified=True,
+        notes=f"Added by {user or 'staff'} from row {entry.row} of the {entry.snapshot.list_date} list.",
+    )
+    settlement.full_clean()
+    settlement.save()
+    entry.settlement = settlement
+    entry.outcome, entry.method = ListEntry.Outcome.CREATED, "staff"
+    entry.resolved_by, entry.resolved_at = user, timezone.now()
+    entry.save()
+    _take_row(entry, settlement)
+    data_changed()
+    return settlement
+
+
+def guess_language(name: str) -> str:
+    if any("\u0600" <= ch <= "\u06ff" for ch in name):
+        return "ar"
+    if any("\u0400" <= ch <= "\u04ff" for ch in name):
+        return "ru"
+    return "en"

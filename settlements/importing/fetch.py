@@ -1,0 +1,101 @@
+"""Get a daily list's bytes from a path or from the configured source URL, within limits."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+
+class FetchError(Exception):
+    """The list could not be fetched; worth trying again later."""
+
+
+class SourceRefused(ValueError):
+    """The source is not one AidTrack may read from; retrying will not help."""
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
+
+
+def check_url_allowed(url: str) -> None:
+    """Only the configured list's origin (scheme, host and port) may be fetched."""
+    configured = settings.SETTLEMENT_LIST_URL
+    if not configured:
+        raise SourceRefused("Fetching a list by URL needs SETTLEMENT_LIST_URL to name the source.")
+    if _origin(url) != _origin(configured):
+        raise SourceRefused(f"{url} is not on the configured list source ({configured}).")
+
+
+def _too_big(size: int) -> str:
+    cap = settings.IMPORT_MAX_BYTES
+    return f"The list is larger than the {cap / 1_000_000:g} MB limit (IMPORT_MAX_BYTES); got {size:,} bytes."
+
+
+def read_path(path: str) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise SourceRefused(f"No file at {path}.")
+    if file.stat().st_size > settings.IMPORT_MAX_BYTES:
+        raise SourceRefused(_too_big(file.stat().st_size))
+    return file.read_bytes()
+
+
+def _session() -> requests.Session:
+    retry = Retry(
+        total=settings.IMPORT_FETCH_RETRIES,
+        backoff_factor=settings.IMPORT_FETCH_BACKOFF,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=("GET",),
+        redirect=0,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session
+
+
+def fetch_url(url: str) -> bytes:
+    check_url_allowed(url)
+    # Redirects are followed by hand so that each hop is checked against the configured source.
+    with _session() as session:
+        for _hop in range(5):
+            try:
+                response = session.get(url, timeout=settings.IMPORT_FETCH_TIMEOUT, stream=True, allow_redirects=False)
+            except requests.RequestException as exc:
+                raise FetchError(f"Could not fetch {url}: {exc.__class__.__name__}: {exc}") from exc
+            if response.is_redirect:
+                url = requests.compat.urljoin(url, response.headers["Location"])
+                check_url_allowed(url)
+                continue
+            if response.status_code != 200:
+                raise FetchError(f"{url} answered HTTP {response.status_code}.")
+            try:
+                return _read_capped(response)
+            except requests.RequestException as exc:
+                raise FetchError(f"Reading {url} failed: {exc.__class__.__name__}: {exc}") from exc
+    raise FetchError(f"{url} redirected too many times.")
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    declared = int(response.headers.get("Content-Length") or 0)
+    if declared > settings.IMPORT_MAX_BYTES:
+        raise SourceRefused(_too_big(declared))
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > settings.IMPORT_MAX_BYTES:
+            raise SourceRefused(_too_big(size))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def fetch(source: str) -> bytes:
+    if source.startswith(("http://", "https://")):
+        return fetch_url(source)
+    return read_path(source)

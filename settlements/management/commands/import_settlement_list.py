@@ -1,0 +1,63 @@
+import datetime
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from settlements.importing.fetch import FetchError, SourceRefused
+from settlements.importing.report import report_csv, report_rows
+from settlements.importing.service import import_from_source
+from settlements.models import ImportRun
+
+
+def iso_date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date must be YYYY-MM-DD, got {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Import a daily settlement list from a path or the configured http(s) source."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="a file path, or an http(s) URL on SETTLEMENT_LIST_URL's host")
+        parser.add_argument("--date", type=iso_date, help="the list's date (default: from the list, else today)")
+        parser.add_argument("--dry-run", action="store_true", help="report everything, write nothing")
+        parser.add_argument("--json", action="store_true", help="end with one JSON object summarising the run")
+        parser.add_argument("--report", metavar="PATH", help="write the reconciliation CSV to PATH")
+
+    def handle(self, *args, source, date, dry_run, json: bool, report, **options):
+        try:
+            result = import_from_source(source, list_date=date, dry_run=dry_run)
+        except (FetchError, SourceRefused) as exc:
+            self._fail_before_reading(source, str(exc), as_json=json)
+            return
+        run = result.run
+        if report:
+            with open(report, "w", encoding="utf-8", newline="") as f:
+                f.write(report_csv(report_rows(result.outcomes)))
+        self._print(result, as_json=json)
+        if run.status == ImportRun.Status.FAILED:
+            raise CommandError(run.error, returncode=1)
+
+    def _print(self, result, *, as_json):
+        run = result.run
+        counts = ", ".join(f"{name} {value}" for name, value in run.counts().items())
+        verb = "Dry run" if result.dry_run else "Import"
+        self.stdout.write(f"{verb} of {run.source} ({run.format or '?'}, list of {run.list_date}): {run.status}.")
+        self.stdout.write(counts)
+        for problem in run.row_errors[:50]:
+            self.stdout.write(f"  {problem['message']}")
+        if as_json:
+            self.stdout.write(json_dumps(result.summary()))
+
+    def _fail_before_reading(self, source, message, *, as_json):
+        if as_json:
+            summary = {"status": "failed", "source": source, "error": message}
+            summary.update(dict.fromkeys(ImportRun.COUNTS, 0))
+            self.stdout.write(json_dumps(summary))
+        raise CommandError(message, returncode=1)
+
+
+def json_dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)

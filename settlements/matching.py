@@ -1,0 +1,243 @@
+"""Place-name normalisation and matching. Plain Python: no database, no Django.
+
+Lists spell the same village many ways: `Qeshbeh`, `Kashba`, `Кешбе`, `القشبة`. Matching reduces
+each spelling to a *key* and compares keys, in a fixed order that never guesses:
+
+1. the P-code;
+2. the exact key of an official name (English or Arabic; Russian is transliterated first),
+   within the row's governorate and, when given, district;
+3. the exact key of a known alias, including names staff confirmed;
+4. a fuzzy score on the keys within the governorate, accepted only above a threshold and
+   clearly ahead of the runner-up.
+
+Two or more candidates, or a weak score, is a decision for a person: the row goes to review.
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from anyascii import anyascii
+from rapidfuzz import fuzz, process
+
+ARABIC_LETTER_VARIANTS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ئ": "ي",
+        "ؤ": "و",
+        "ة": "ه",
+        "ـ": None,  # tatweel
+    }
+)
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+ARTICLES = {"al", "el", "ad", "ed", "ar", "er", "as", "es", "at", "et", "az", "ez", "an", "en", "ash", "esh", "ath"}
+# Latin spellings of one sound, reduced to one spelling. Applied in this order.
+SOUND_RULES = [
+    (re.compile(r"iyeh|iyah|iya|iye|ia"), "i"),
+    (re.compile(r"dzh|dj"), "j"),
+    (re.compile(r"kh"), "h"),
+    (re.compile(r"gh"), "g"),
+    (re.compile(r"ou|oo"), "u"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"ee|ey|ei|y"), "i"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"dh"), "d"),
+    (re.compile(r"q|c(?!h)"), "k"),
+    (re.compile(r"(.)\1+"), r"\1"),
+]
+# A final -eh/-ah/-h or vowel is written one way in one list and left off in the next.
+TRAILING_SOFT = re.compile(r"(?<=..)(eh|ah|h|[aeiou])$")
+SCRIPT_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+SCRIPT_ARABIC = re.compile(r"[\u0600-\u06FF]")
+NOT_WORD = re.compile(r"[^\w]+")
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _arabic_tokens(text: str) -> list[str]:
+    text = _strip_marks(text).translate(ARABIC_LETTER_VARIANTS)
+    tokens = [t for t in NOT_WORD.split(text.replace("_", " ")) if t]
+    return [t[2:] if t.startswith("ال") and len(t) > 3 else t for t in tokens]
+
+
+def _latin_sound(token: str) -> str:
+    for pattern, replacement in SOUND_RULES:
+        token = pattern.sub(replacement, token)
+    return TRAILING_SOFT.sub("", token)
+
+
+def _latin_tokens(text: str) -> list[str]:
+    text = anyascii(text) if SCRIPT_CYRILLIC.search(text) else _strip_marks(text)
+    text = text.replace("'", "").replace("`", "").replace("\u2019", "").lower()
+    tokens = [t for t in NOT_WORD.split(text.replace("_", " ")) if t]
+    tokens = [t for t in tokens if t not in ARTICLES] or tokens
+    out = []
+    for i, token in enumerate(tokens):
+        # OCHA writes the article glued to the next word ("Kafr Eltoon"); lists write it apart.
+        if i > 0 and len(token) > 4 and token[:2] in ("el", "al") and token[2] not in "aeiou":
+            token = token[2:]
+        out.append(_latin_sound(token))
+    return out
+
+
+def name_key(name: str) -> str:
+    """The comparable form of a place name in any script ('' for a blank name)."""
+    if not name or not name.strip():
+        return ""
+    if SCRIPT_ARABIC.search(name):
+        return "".join(_arabic_tokens(name))
+    return "".join(_latin_tokens(name))
+
+
+def name_keys(name: str) -> set[str]:
+    """Keys of a name and of each half of a double name ('A_B', 'A / B')."""
+    parts = [name, *re.split(r"[_/]| - ", name)] if re.search(r"[_/]| - ", name) else [name]
+    return {key for key in map(name_key, parts) if key}
+
+
+def looks_like_pcode(value: str) -> bool:
+    return bool(re.fullmatch(r"C\d{4,5}", value.strip().upper()))
+
+
+@dataclass(frozen=True)
+class Place:
+    """What matching needs to know of a settlement."""
+
+    id: int
+    pcode: str
+    governorate: str  # P-code, e.g. SY04
+    district: str
+    names: tuple[str, ...]  # official names (English, Arabic)
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Match:
+    """The decision for one row: a place, or a reason a person has to look."""
+
+    place: Place | None
+    method: str  # pcode, name, alias, fuzzy; or review
+    score: float = 100.0
+    candidates: list[Place] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def matched(self) -> bool:
+        return self.place is not None
+
+
+@dataclass
+class Governorates:
+    """Resolve a governorate written in any spelling to its P-code."""
+
+    keys: dict[str, str]  # name key -> P-code
+
+    @classmethod
+    def build(cls, names_by_pcode: dict[str, Iterable[str]]) -> "Governorates":
+        keys = {}
+        for pcode, names in names_by_pcode.items():
+            for name in names:
+                for key in name_keys(name):
+                    keys.setdefault(key, pcode)
+            keys[pcode.lower()] = pcode
+        return cls(keys=keys)
+
+    def resolve(self, name: str) -> str | None:
+        key = name_key(name or "")
+        if not key:
+            return None
+        if key in self.keys:
+            return self.keys[key]
+        best = process.extractOne(key, self.keys.keys(), scorer=fuzz.ratio, score_cutoff=80)
+        return self.keys[best[0]] if best else None
+
+
+class Gazetteer:
+    """An in-memory index of places, built once per import."""
+
+    def __init__(self, places: Iterable[Place], *, fuzzy_threshold: float = 88.0, fuzzy_margin: float = 4.0):
+        self.fuzzy_threshold = fuzzy_threshold
+        self.fuzzy_margin = fuzzy_margin
+        self.by_pcode: dict[str, Place] = {}
+        self.by_name: dict[str, list[Place]] = defaultdict(list)
+        self.by_alias: dict[str, list[Place]] = defaultdict(list)
+        self.keys_by_governorate: dict[str, dict[str, list[Place]]] = defaultdict(lambda: defaultdict(list))
+        for place in places:
+            self.add(place)
+
+    def add(self, place: Place) -> None:
+        self.by_pcode[place.pcode.upper()] = place
+        for index, names in ((self.by_name, place.names), (self.by_alias, place.aliases)):
+            for key in {k for name in names for k in name_keys(name)}:
+                index[key].append(place)
+                self.keys_by_governorate[place.governorate][key].append(place)
+
+    def match(self, *, pcode: str = "", name: str = "", governorate: str | None = None, district: str = "") -> Match:
+        """Decide which place a row means. `governorate` is a resolved P-code or None."""
+        if pcode:
+            place = self.by_pcode.get(pcode.strip().upper())
+            if place:
+                return Match(place, "pcode")
+            if not name:
+                return Match(None, "review", 0, reason=f"unknown P-code {pcode}")
+        key = name_key(name)
+        if not key:
+            return Match(None, "review", 0, reason="no name to match")
+        scope = self.governorate_scope(governorate)
+        for method, index in (("name", self.by_name), ("alias", self.by_alias)):
+            found = self._in_scope(index.get(key, []), scope, district)
+            if len(found) == 1:
+                return Match(found[0], method)
+            if len(found) > 1:
+                return Match(None, "review", 100, candidates=found, reason=f"{len(found)} places are called {name!r}")
+        return self._fuzzy(key, name, scope)
+
+    # The MoD called Rural Damascus places "province of Damascus": a Damascus row searches both.
+    WIDER_SCOPE = {"SY01": ("SY01", "SY03")}
+
+    def governorate_scope(self, governorate: str | None) -> tuple[str, ...] | None:
+        if governorate is None:
+            return None
+        return self.WIDER_SCOPE.get(governorate, (governorate,))
+
+    @staticmethod
+    def _in_scope(places: list[Place], scope, district: str) -> list[Place]:
+        found = list({p.id: p for p in places if scope is None or p.governorate in scope}.values())
+        if len(found) > 1 and district:
+            in_district = [p for p in found if p.district == district]
+            found = in_district or found
+        return found
+
+    def _fuzzy(self, key: str, name: str, scope) -> Match:
+        if scope is None:
+            return Match(None, "review", 0, reason=f"no place called {name!r} and no governorate to search in")
+        choices = {}
+        for gov in scope:
+            for candidate_key, places in self.keys_by_governorate.get(gov, {}).items():
+                choices.setdefault(candidate_key, places)
+        scored = process.extract(key, choices.keys(), scorer=fuzz.ratio, limit=5, score_cutoff=60)
+        best: dict[int, tuple[float, Place]] = {}
+        for candidate_key, score, _ in scored:
+            for place in choices[candidate_key]:
+                if place.id not in best or best[place.id][0] < score:
+                    best[place.id] = (score, place)
+        ranked = sorted(best.values(), key=lambda pair: -pair[0])
+        if not ranked or ranked[0][0] < self.fuzzy_threshold:
+            top = f" (closest: {ranked[0][1].pcode}, {ranked[0][0]:.0f}%)" if ranked else ""
+            return Match(
+                None, "review", ranked[0][0] if ranked else 0, [p for _, p in ranked], f"no confident match{top}"
+            )
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < self.fuzzy_margin:
+            return Match(
+                None, "review", ranked[0][0], [p for _, p in ranked[:3]], f"{name!r} is as close to several places"
+            )
+        return Match(ranked[0][1], "fuzzy", round(ranked[0][0], 1))

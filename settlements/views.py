@@ -1,0 +1,75 @@
+"""Thin views: check access, ask a selector or service, render."""
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from settlements import selectors
+from settlements.importing.report import entry_report_rows, report_csv
+from settlements.models import ImportRun, ListEntry
+from settlements.tasks import import_daily_list
+
+log = logging.getLogger(__name__)
+
+
+@login_required
+@permission_required("settlements.view_importrun", raise_exception=True)
+def import_list(request):
+    runs = Paginator(ImportRun.objects.select_related("triggered_by"), 50).get_page(request.GET.get("page"))
+    context = {
+        "runs": runs,
+        "freshness": selectors.import_freshness(),
+        "waiting_for_review": selectors.review_queue().count(),
+        "can_import": request.user.has_perm("settlements.run_import") and bool(settings.SETTLEMENT_LIST_URL),
+        "source": settings.SETTLEMENT_LIST_URL,
+    }
+    return render(request, "imports/list.html", context)
+
+
+@login_required
+@permission_required("settlements.view_importrun", raise_exception=True)
+def import_detail(request, pk):
+    run = get_object_or_404(ImportRun, pk=pk)
+    snapshot = run.snapshots.first()
+    context = {"run": run, "snapshot": snapshot}
+    if snapshot:
+        context["changes"] = snapshot.changes.select_related("settlement")
+        context["review"] = snapshot.entries.filter(outcome=ListEntry.Outcome.REVIEW)
+    return render(request, "imports/detail.html", context)
+
+
+@login_required
+@permission_required("settlements.view_importrun", raise_exception=True)
+def import_report(request, pk):
+    run = get_object_or_404(ImportRun, pk=pk)
+    snapshot = get_object_or_404(run.snapshots)
+    entries = snapshot.entries.select_related("settlement").order_by("row")
+    response = HttpResponse(report_csv(entry_report_rows(entries)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aidtrack-reconciliation-{snapshot.list_date}.csv"'
+    return response
+
+
+@require_POST
+@login_required
+@permission_required("settlements.run_import", raise_exception=True)
+def import_now(request):
+    if not settings.SETTLEMENT_LIST_URL:
+        messages.error(request, "SETTLEMENT_LIST_URL is not set, so there is no list to import.")
+        return redirect("imports:list")
+    try:
+        transaction.on_commit(
+            lambda: import_daily_list.delay(trigger=ImportRun.Trigger.STAFF, user_id=request.user.pk), robust=False
+        )
+    except Exception:  # the broker (Redis) is down: say so instead of failing the page
+        log.warning("could not queue an import", exc_info=True)
+        messages.error(request, "The task queue is unreachable, so the import was not started. Try again later.")
+    else:
+        messages.success(request, "Import started. Refresh this page in a minute to see it.")
+    return redirect("imports:list")
