@@ -46,6 +46,7 @@ SOUND_RULES = [
     (re.compile(r"ou|oo"), "u"),
     (re.compile(r"w"), "v"),
     (re.compile(r"ee|ey|ei|y"), "i"),
+    (re.compile(r"ai"), "i"),
     (re.compile(r"th"), "t"),
     (re.compile(r"dh"), "d"),
     (re.compile(r"q|c(?!h)"), "k"),
@@ -193,12 +194,16 @@ class Gazetteer:
         if not key:
             return Match(None, "review", 0, reason="no name to match")
         scope = self.governorate_scope(governorate)
-        for method, index in (("name", self.by_name), ("alias", self.by_alias)):
-            found = self._in_scope(index.get(key, []), scope, district)
-            if len(found) == 1:
-                return Match(found[0], method)
-            if len(found) > 1:
-                return Match(None, "review", 100, candidates=found, reason=f"{len(found)} places are called {name!r}")
+        by_name = self._in_scope(self.by_name.get(key, []), scope, district)
+        if len(by_name) == 1:
+            return Match(by_name[0], "name")
+        # An alias (one a person confirmed, say) also settles a name that several places share.
+        by_alias = self._in_scope(self.by_alias.get(key, []), scope, district)
+        if len(by_alias) == 1:
+            return Match(by_alias[0], "alias")
+        found = by_name or by_alias
+        if found:
+            return Match(None, "review", 100, candidates=found, reason=f"{len(found)} places are called {name!r}")
         return self._fuzzy(key, name, scope)
 
     # The MoD called Rural Damascus places "province of Damascus": a Damascus row searches both.
@@ -233,11 +238,9 @@ class Gazetteer:
         ranked = sorted(best.values(), key=lambda pair: -pair[0])
         if not ranked or ranked[0][0] < self.fuzzy_threshold:
             top = f" (closest: {ranked[0][1].pcode}, {ranked[0][0]:.0f}%)" if ranked else ""
-            return Match(
-                None, "review", ranked[0][0] if ranked else 0, [p for _, p in ranked], f"no confident match{top}"
-            )
+            score = round(ranked[0][0], 1) if ranked else 0
+            return Match(None, "review", score, [p for _, p in ranked], f"no confident match for {name!r}{top}")
         if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < self.fuzzy_margin:
-            return Match(
-                None, "review", ranked[0][0], [p for _, p in ranked[:3]], f"{name!r} is as close to several places"
-            )
+            candidates = [p for _, p in ranked[:3]]
+            return Match(None, "review", round(ranked[0][0], 1), candidates, f"{name!r} is as close to several places")
         return Match(ranked[0][1], "fuzzy", round(ranked[0][0], 1))

@@ -150,9 +150,8 @@ class Settlement(models.Model):
                 changed = True
         return changed
 
-    def mark_listed(self, list_date) -> None:
-        """This settlement is on the list of `list_date`, the newest there is."""
-        self.on_latest_list = True
+    def note_listed(self, list_date) -> None:
+        """This settlement is on the list of `list_date` (not necessarily the newest list)."""
         self.first_listed = min(d for d in (self.first_listed, list_date) if d)
         self.last_listed = max(d for d in (self.last_listed, list_date) if d)
         self.last_confirmed = max(d for d in (self.last_confirmed, list_date) if d)

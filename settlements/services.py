@@ -120,8 +120,9 @@ def _take_row(entry: ListEntry, settlement: Settlement) -> None:
     """What the list said about a settlement, now that staff know which one it is."""
     if _is_latest(entry.snapshot):
         settlement.apply_list_figures(entry.values)
-        settlement.mark_listed(entry.snapshot.list_date)
-        settlement.save()
+        settlement.on_latest_list = True
+    settlement.note_listed(entry.snapshot.list_date)
+    settlement.save()
 
 
 @transaction.atomic

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -64,9 +63,7 @@ def import_now(request):
         messages.error(request, "SETTLEMENT_LIST_URL is not set, so there is no list to import.")
         return redirect("imports:list")
     try:
-        transaction.on_commit(
-            lambda: import_daily_list.delay(trigger=ImportRun.Trigger.STAFF, user_id=request.user.pk), robust=False
-        )
+        import_daily_list.delay(trigger=ImportRun.Trigger.STAFF, user_id=request.user.pk)
     except Exception:  # the broker (Redis) is down: say so instead of failing the page
         log.warning("could not queue an import", exc_info=True)
         messages.error(request, "The task queue is unreachable, so the import was not started. Try again later.")

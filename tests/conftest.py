@@ -21,40 +21,40 @@ def _clean_test_redis():
         client.close()
 
 
+def start_celery_worker(queue: str, **env_overrides) -> subprocess.Popen:
+    """A real Celery worker process on the test Redis and the test database, consuming `queue`."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        **env_overrides,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "aidtrack", "worker", "--pool=solo", "--queues", queue]
+    command += ["--hostname", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "--without-gossip", "--without-mingle"]
+    proc = subprocess.Popen([*command, "--loglevel", "WARNING"], cwd=ROOT, env=env)
+    proc.queue = queue
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @pytest.fixture
 def celery_worker_process():
     """A real Celery worker process, consuming a queue of its own on the test Redis."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "aidtrack",
-            "worker",
-            "--pool=solo",
-            "--queues",
-            queue,
-            "--hostname",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    proc.queue = queue
+    proc = start_celery_worker(f"test-{uuid.uuid4().hex[:8]}")
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -106,3 +106,28 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def published_list():
+    """The outside world: a web server publishing the sample daily list. Yields its URL."""
+    import http.server
+    import threading
+
+    body = (ROOT / "settlements/data/samples/settlement-list-2017-09-11.csv").read_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/settlement-list-2017-09-11.csv"
+    server.shutdown()
+    server.server_close()

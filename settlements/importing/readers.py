@@ -127,7 +127,7 @@ def read_json(content: bytes) -> Table:
         list_date = date_in(str(data.get("date", "")))
         lists = [value for value in data.values() if isinstance(value, list) and value and isinstance(value[0], dict)]
         if len(lists) != 1:
-            raise ListFormatError("The JSON object should hold exactly one list of settlements.")
+            raise ListFormatError("The JSON object is not a list of settlements: it should hold exactly one.")
         data = lists[0]
     if not isinstance(data, list) or not data or not all(isinstance(item, dict) for item in data):
         raise ListFormatError("The JSON is not a list of settlements (objects with named fields).")

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from settlements import services
+from settlements.bulk import update_rows
 from settlements.importing.columns import map_columns, missing_identity, parse_row
 from settlements.importing.fetch import FetchError, SourceRefused, fetch
 from settlements.importing.readers import ListFormatError, read_table
@@ -179,8 +180,7 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
         _write_entries(snapshot, result.outcomes, plan)
         result.changes = _diff(snapshot)
         ListChange.objects.bulk_create(result.changes, batch_size=2000)
-        if plan.is_latest:
-            _apply(plan, snapshot)
+        _apply(plan, snapshot)
         _count(result, plan)
         _finish(result, ImportRun.Status.SUCCEEDED, "")
         transaction.on_commit(services.data_changed)
@@ -292,7 +292,10 @@ class _Matcher:
 
 
 def _error(row, message: str) -> RowOutcome:
-    return RowOutcome(row.row, row.raw, row.values, ListEntry.Outcome.ERROR, message=f"Row {row.row}: {message}")
+    pcode = str(row.values.get("pcode", "")).upper()
+    return RowOutcome(
+        row.row, row.raw, row.values, ListEntry.Outcome.ERROR, pcode=pcode, message=f"Row {row.row}: {message}"
+    )
 
 
 # --- what changes --------------------------------------------------------------------------
@@ -315,16 +318,20 @@ def _plan_settlements(result: ImportResult, matcher: _Matcher) -> _Plan:
     rows = {o.settlement_id: o for o in result.outcomes if o.settlement_id is not None}
     plan.listed_ids = set(rows)
     for settlement in Settlement.objects.filter(pk__in=rows).order_by():
-        if settlement.apply_list_figures(rows[settlement.pk].values):
-            plan.updated_ids.add(settlement.pk)
-        settlement.mark_listed(list_date)
+        # An older list adds to the record of dates; only the newest one sets figures and the flag.
+        if plan.is_latest:
+            if settlement.apply_list_figures(rows[settlement.pk].values):
+                plan.updated_ids.add(settlement.pk)
+            settlement.on_latest_list = True
+        settlement.note_listed(list_date)
         plan.updates.append(settlement)
     for outcome in result.outcomes:
         if outcome.outcome == ListEntry.Outcome.CREATED:
             outcome.new_settlement = _new_settlement(outcome, matcher, list_date, on_latest_list=plan.is_latest)
             plan.new_settlements.append(outcome.new_settlement)
-    on_list = Settlement.objects.filter(on_latest_list=True).exclude(pk__in=rows).values_list("pk", flat=True)
-    plan.removed_ids = list(on_list)
+    if plan.is_latest:
+        on_list = Settlement.objects.filter(on_latest_list=True).exclude(pk__in=rows).values_list("pk", flat=True)
+        plan.removed_ids = list(on_list)
     return plan
 
 
@@ -423,11 +430,13 @@ def _show(value) -> str:
 
 
 def _apply(plan: _Plan, snapshot: ListSnapshot) -> None:
-    Settlement.objects.bulk_update(
-        plan.updates, [*FIGURES, "on_latest_list", "first_listed", "last_listed", "last_confirmed"], batch_size=2000
-    )
-    Settlement.objects.filter(pk__in=plan.removed_ids).update(on_latest_list=False)
-    _apply_needs(snapshot)
+    fields = ["first_listed", "last_listed", "last_confirmed"]
+    if plan.is_latest:
+        fields += [*FIGURES, "on_latest_list"]
+    update_rows(Settlement, fields, [(s.pk, *(getattr(s, f) for f in fields)) for s in plan.updates])
+    if plan.is_latest:
+        Settlement.objects.filter(pk__in=plan.removed_ids).update(on_latest_list=False)
+        _apply_needs(snapshot)
 
 
 def _apply_needs(snapshot: ListSnapshot) -> None:
@@ -462,7 +471,7 @@ def _apply_needs(snapshot: ListSnapshot) -> None:
             request.quantity, request.list_snapshot = quantity, snapshot
             to_update.append(request)
     AidRequest.objects.bulk_create(to_create, batch_size=2000)
-    AidRequest.objects.bulk_update(to_update, ["quantity", "list_snapshot"], batch_size=2000)
+    update_rows(AidRequest, ["quantity", "list_snapshot"], [(r.pk, r.quantity, snapshot.pk) for r in to_update])
     services.refresh_request_status(request_ids=[r.pk for r in to_update])
 
 

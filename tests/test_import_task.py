@@ -1,0 +1,141 @@
+"""The scheduled import in real Celery workers on the real Redis, with workers dying and racing."""
+
+import csv
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+from django.db import connection
+
+from settlements.importing.service import ADVISORY_LOCK, import_from_source
+from settlements.models import AidRequest, ImportRun, ListEntry, ListSnapshot, Settlement
+from settlements.tasks import import_daily_list
+from tests.conftest import start_celery_worker, stop
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "settlements/data/samples/settlement-list-2017-09-11.csv"
+GAZETTEER = ROOT / "settlements/data/gazetteer/syr_admin4_communities_ocha2015.csv"
+
+
+def big_list(path: Path, rows: int) -> Path:
+    """A list of `rows` gazetteer settlements by P-code, big enough to take a few seconds."""
+    with open(GAZETTEER, encoding="utf-8") as source, open(path, "w", encoding="utf-8", newline="") as target:
+        writer = csv.writer(target)
+        writer.writerow(["Governorate", "Settlement", "P-code", "Population", "Food need (t)"])
+        for i, row in enumerate(csv.DictReader(source)):
+            if i == rows:
+                break
+            writer.writerow([row["admin1_name_en"], row["admin4_name_en"], row["admin4_pcode"], 100 + i, "1.5"])
+    return path
+
+
+def other_connection():
+    db = connection.settings_dict
+    conn = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
+    conn.autocommit = True
+    return conn
+
+
+def import_in_progress(conn) -> bool:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s", [ADVISORY_LOCK])
+        return cursor.fetchone()[0] > 0
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def queue():
+    return f"import-{uuid.uuid4().hex[:8]}"
+
+
+def test_a_real_worker_imports_the_configured_list(gazetteer, queue, published_list):
+    worker = start_celery_worker(queue, SETTLEMENT_LIST_URL=published_list)
+    try:
+        summary = import_daily_list.apply_async(queue=queue).get(timeout=90)
+    finally:
+        stop(worker)
+
+    assert (summary["status"], summary["rows"], summary["matched"]) == ("succeeded", 69, 69)
+    run = ImportRun.objects.get()
+    assert (run.trigger, run.source) == ("schedule", published_list)
+    assert Settlement.objects.filter(on_latest_list=True).count() == 69
+
+
+def test_a_second_import_while_one_runs_is_skipped_and_writes_nothing(gazetteer):
+    holder = other_connection()
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK])
+    try:
+        skipped = import_from_source(str(SAMPLE)).run
+    finally:
+        holder.close()
+
+    assert skipped.status == "skipped"
+    assert "Another import is running" in skipped.error
+    assert not ListSnapshot.objects.exists()
+    assert import_from_source(str(SAMPLE)).run.status == "succeeded"
+
+
+def test_two_workers_racing_import_once(gazetteer, queue, tmp_path):
+    listing = big_list(tmp_path / "list-2017-10-01.csv", 3000)
+    workers = [start_celery_worker(queue) for _ in range(2)]
+    try:
+        results = [import_daily_list.apply_async(args=[str(listing)], queue=queue) for _ in range(2)]
+        statuses = sorted(r.get(timeout=120)["status"] for r in results)
+    finally:
+        for worker in workers:
+            stop(worker)
+
+    assert statuses == ["skipped", "succeeded"]
+    assert ListSnapshot.objects.count() == 1
+    assert ListEntry.objects.count() == 3000
+
+
+def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_it(gazetteer, queue, tmp_path):
+    listing = big_list(tmp_path / "list-2017-10-01.csv", 3000)
+    visibility = 12  # seconds before Redis hands an unacknowledged task to another worker
+    env = {"CELERY_VISIBILITY_TIMEOUT": str(visibility)}
+    watcher = other_connection()
+    first = start_celery_worker(queue, **env)
+    try:
+        sent_at = time.monotonic()
+        result = import_daily_list.apply_async(args=[str(listing)], queue=queue)
+        wait_for(lambda: import_in_progress(watcher), 60, "the import to start")
+        time.sleep(0.5)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+
+        # Nothing of the half-done import is visible, and its lock died with the worker.
+        assert not ListSnapshot.objects.exists()
+        assert not ImportRun.objects.filter(status="succeeded").exists()
+        assert not Settlement.objects.filter(on_latest_list=True).exists()
+        assert not AidRequest.objects.exists()
+        wait_for(lambda: not import_in_progress(watcher), 10, "the lock to go")
+
+        time.sleep(max(0.0, visibility + 1 - (time.monotonic() - sent_at)))
+        second = start_celery_worker(queue, **env)
+        try:
+            summary = result.get(timeout=120)
+        finally:
+            stop(second)
+    finally:
+        stop(first)
+        watcher.close()
+
+    assert (summary["status"], summary["rows"], summary["matched"]) == ("succeeded", 3000, 3000)
+    assert ListEntry.objects.count() == 3000
+    assert Settlement.objects.filter(on_latest_list=True).count() == 3000
