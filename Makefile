@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test setup system venv database static lint check pytest clean
+.PHONY: run test bench setup system venv database static lint check pytest clean
 
 run: setup
 	$(MANAGE) load_gazetteer
@@ -17,6 +17,10 @@ run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: setup lint check pytest
+
+# Benchmarks run against their own database (aidtrack_bench) and write bench/results/*.json.
+bench: setup
+	$(BIN)/python bench/import_bench.py
 
 setup: system venv database static
 

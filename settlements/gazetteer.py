@@ -15,6 +15,8 @@ from pathlib import Path
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import transaction
 
+from settlements.bulk import update_rows
+from settlements.matching import name_keys
 from settlements.models import AdminArea, Settlement, SettlementAlias
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "gazetteer"
@@ -33,6 +35,7 @@ SETTLEMENT_FIELDS = [
     "district_id",
     "sub_district_id",
     "capital_level",
+    "name_keys",
 ]
 
 
@@ -190,8 +193,7 @@ def _sync(model, wanted: dict[str, dict], fields: list[str], result: LoadResult,
                 setattr(obj, name, values[name])
             to_update.append(obj)
     model.objects.bulk_create(to_create, batch_size=1000)
-    if to_update:
-        model.objects.bulk_update(to_update, fields, batch_size=1000)
+    update_rows(model, fields, [(obj.pk, *(getattr(obj, name) for name in fields)) for obj in to_update])
     result.created[kind] += len(to_create)
     result.updated[kind] += len(to_update)
     return dict(model.objects.filter(pcode__in=wanted.keys()).values_list("pcode", "id"))
@@ -229,6 +231,7 @@ def _load_settlements(result: LoadResult, data_dir: Path, area_ids: dict[str, in
             "district_id": area_ids[s["district_pcode"]],
             "sub_district_id": area_ids[s["sub_district_pcode"]],
             "capital_level": s["capital_level"],
+            "name_keys": sorted(name_keys(s["name_en"]) | name_keys(s["name_ar"])),
         }
         for s in rows
     }
@@ -243,10 +246,19 @@ def _load_settlements(result: LoadResult, data_dir: Path, area_ids: dict[str, in
             key = (settlement_ids[s["pcode"]], name)
             if key not in existing:
                 new_aliases[key] = SettlementAlias(
-                    settlement_id=key[0], name=name, language=language, source=SettlementAlias.Source.GAZETTEER
+                    settlement_id=key[0],
+                    name=name,
+                    language=language,
+                    source=SettlementAlias.Source.GAZETTEER,
+                    keys=sorted(name_keys(name)),
                 )
     SettlementAlias.objects.bulk_create(new_aliases.values(), batch_size=1000)
     result.created["aliases"] += len(new_aliases)
+    unkeyed = list(SettlementAlias.objects.filter(keys=[]))
+    for alias in unkeyed:
+        alias.keys = sorted(name_keys(alias.name))
+    SettlementAlias.objects.bulk_update(unkeyed, ["keys"])
+    result.updated["aliases"] += len(unkeyed)
 
 
 def load_gazetteer(*, data_dir: Path = DATA_DIR) -> LoadResult:

@@ -106,7 +106,7 @@ def name_keys(name: str) -> set[str]:
 
 
 def looks_like_pcode(value: str) -> bool:
-    return bool(re.fullmatch(r"C\d{4,5}", value.strip().upper()))
+    return bool(re.fullmatch(r"C\d{4,7}", value.strip().upper()))
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,14 @@ class Place:
     district: str
     names: tuple[str, ...]  # official names (English, Arabic)
     aliases: tuple[str, ...] = ()
+    # Keys computed ahead (the database stores them); derived from names and aliases when empty.
+    name_keys: tuple[str, ...] = ()
+    alias_keys: tuple[str, ...] = ()
+
+    def keys(self) -> tuple[set[str], set[str]]:
+        names = set(self.name_keys) or {k for name in self.names for k in name_keys(name)}
+        aliases = set(self.alias_keys) or {k for name in self.aliases for k in name_keys(name)}
+        return names, aliases
 
 
 @dataclass
@@ -130,6 +138,7 @@ class Match:
     score: float = 100.0
     candidates: list[Place] = field(default_factory=list)
     reason: str = ""
+    needs_fuzzy: bool = False
 
     @property
     def matched(self) -> bool:
@@ -172,18 +181,35 @@ class Gazetteer:
         self.by_name: dict[str, list[Place]] = defaultdict(list)
         self.by_alias: dict[str, list[Place]] = defaultdict(list)
         self.keys_by_governorate: dict[str, dict[str, list[Place]]] = defaultdict(lambda: defaultdict(list))
+        self.governorates_loaded: set[str] = set()
+        self._indexed: set[tuple[int, str, bool]] = set()
         for place in places:
             self.add(place)
 
-    def add(self, place: Place) -> None:
-        self.by_pcode[place.pcode.upper()] = place
-        for index, names in ((self.by_name, place.names), (self.by_alias, place.aliases)):
-            for key in {k for name in names for k in name_keys(name)}:
-                index[key].append(place)
-                self.keys_by_governorate[place.governorate][key].append(place)
+    def add_codes(self, places: Iterable[Place]) -> None:
+        """Know places by P-code only: enough for rows that carry one, and much cheaper to build."""
+        for place in places:
+            self.by_pcode.setdefault(place.pcode.upper(), place)
 
-    def match(self, *, pcode: str = "", name: str = "", governorate: str | None = None, district: str = "") -> Match:
-        """Decide which place a row means. `governorate` is a resolved P-code or None."""
+    def add(self, place: Place) -> None:
+        """Index a place's names and aliases; adding a place again only adds what is new."""
+        self.by_pcode.setdefault(place.pcode.upper(), place)
+        name_keys_, alias_keys = place.keys()
+        for is_alias, index, keys in ((False, self.by_name, name_keys_), (True, self.by_alias, alias_keys)):
+            for key in keys:
+                if (place.id, key, is_alias) not in self._indexed:
+                    self._indexed.add((place.id, key, is_alias))
+                    index[key].append(place)
+                    self.keys_by_governorate[place.governorate][key].append(place)
+
+    def match(
+        self, *, pcode: str = "", name: str = "", governorate: str | None = None, district: str = "", fuzzy=True
+    ) -> Match:
+        """Decide which place a row means. `governorate` is a resolved P-code or None.
+
+        With fuzzy=False a row no exact step settles comes back with `needs_fuzzy` set, so a caller
+        can load the governorate's places before trying again.
+        """
         if pcode:
             place = self.by_pcode.get(pcode.strip().upper())
             if place:
@@ -204,6 +230,8 @@ class Gazetteer:
         found = by_name or by_alias
         if found:
             return Match(None, "review", 100, candidates=found, reason=f"{len(found)} places are called {name!r}")
+        if not fuzzy and scope is not None:
+            return Match(None, "review", 0, reason="no exact match", needs_fuzzy=True)
         return self._fuzzy(key, name, scope)
 
     # The MoD called Rural Damascus places "province of Damascus": a Damascus row searches both.

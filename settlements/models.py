@@ -12,6 +12,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from settlements.matching import name_keys
+
 # A tolerant box around Syria: the gazetteer has real points just outside the simplified outline.
 QUANTITY_OUTPUT = models.DecimalField(max_digits=14, decimal_places=2)
 SYRIA_EXTENT = {"lat": (32.3, 37.4), "lon": (35.7, 42.4)}
@@ -121,7 +123,9 @@ class Settlement(models.Model):
     water_supply = models.CharField(max_length=10, choices=WaterSupply.choices, blank=True)
     notes = models.TextField(blank=True)
 
-    on_latest_list = models.BooleanField("on the latest daily list", default=False, db_index=True)
+    # Not indexed: a daily import flips it on thousands of rows, and an index on it would turn every
+    # such update into a write to each of the table's indexes. A scan of it is quick at 100,000 rows.
+    on_latest_list = models.BooleanField("on the latest daily list", default=False)
     first_listed = models.DateField("first listed", null=True, blank=True)
     last_listed = models.DateField("last listed", null=True, blank=True)
     last_confirmed = models.DateField(
@@ -130,16 +134,29 @@ class Settlement(models.Model):
     unverified = models.BooleanField(
         default=False, help_text="Created by an import from a P-code the gazetteer does not know; check it."
     )
+    # The names reduced for matching (settlements.matching.name_keys), kept so an import looks
+    # names up in an index instead of normalising every settlement's name each time.
+    name_keys = ArrayField(models.CharField(max_length=150), default=list, blank=True, editable=False)
 
     LIST_FIGURES = ["population", "returnees", "houses_destroyed", "schools_destroyed", "hospitals_destroyed"]
     LIST_FIGURES += ["water_supply"]
 
     class Meta:
         ordering = ["name_en"]
-        indexes = [GinIndex(fields=["name_en"], name="settlement_name_en_trgm", opclasses=["gin_trgm_ops"])]
+        indexes = [
+            GinIndex(fields=["name_en"], name="settlement_name_en_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(fields=["name_keys"], name="settlement_name_keys"),
+        ]
 
     def __str__(self):
         return f"{self.name_en} ({self.pcode})"
+
+    def save(self, *args, **kwargs):
+        self.refresh_name_keys()
+        super().save(*args, **kwargs)
+
+    def refresh_name_keys(self) -> None:
+        self.name_keys = sorted(name_keys(self.name_en) | name_keys(self.name_ar))
 
     def apply_list_figures(self, values: dict) -> bool:
         """Take the figures a daily list gives; an empty cell never overwrites a value. True if any changed."""
@@ -168,13 +185,19 @@ class SettlementAlias(models.Model):
     name = models.CharField(max_length=150)
     language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1 code: en, ar, ru, ...")
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.STAFF)
+    keys = ArrayField(models.CharField(max_length=150), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "settlement aliases"
         constraints = [models.UniqueConstraint(fields=["settlement", "name"], name="settlement_alias_unique")]
+        indexes = [GinIndex(fields=["keys"], name="settlement_alias_keys")]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.keys = sorted(name_keys(self.name))
+        super().save(*args, **kwargs)
 
 
 class Organization(models.Model):
@@ -310,10 +333,10 @@ class AidRequest(models.Model):
         validators=[validate_in_syria],
         help_text="Where exactly the need is, if not at the settlement's or camp's own point.",
     )
-    category = models.CharField(max_length=16, choices=Category.choices, db_index=True)
+    category = models.CharField(max_length=16, choices=Category.choices)
     quantity = models.DecimalField(max_digits=12, decimal_places=2, validators=[validate_positive])
     unit = models.CharField(max_length=12, choices=Unit.choices)
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM, db_index=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     status_set_by_staff = models.BooleanField(
         default=False,
@@ -325,6 +348,8 @@ class AidRequest(models.Model):
     )
     description = models.TextField(blank=True)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
+    # A provenance pointer kept by the import (Django sets it to NULL when a snapshot is replaced);
+    # no database constraint, which would cost a check per request at the end of every import.
     list_snapshot = models.ForeignKey(
         "ListSnapshot",
         null=True,
@@ -332,16 +357,30 @@ class AidRequest(models.Model):
         on_delete=models.SET_NULL,
         related_name="aid_requests",
         editable=False,
+        db_constraint=False,
         help_text="The daily list that last stated this need.",
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not indexed: nothing looks requests up by their author, and a daily list adds thousands at once.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
 
     history = HistoricalRecords()
@@ -507,23 +546,34 @@ class ListEntry(models.Model):
         REVIEW = "review", "needs review"
         ERROR = "error", "row error"
 
-    snapshot = models.ForeignKey(ListSnapshot, on_delete=models.CASCADE, related_name="entries")
+    # Indexes: (snapshot, row) and (settlement, snapshot) serve every lookup, so the foreign keys
+    # go without their own; a daily list writes a row here per settlement.
+    snapshot = models.ForeignKey(ListSnapshot, on_delete=models.CASCADE, related_name="entries", db_index=False)
     row = models.PositiveIntegerField(help_text="Data row number in the list, from 1.")
     settlement = models.ForeignKey(
-        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="list_entries"
+        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="list_entries", db_index=False
     )
     outcome = models.CharField(max_length=8, choices=Outcome.choices, db_index=True)
     method = models.CharField(max_length=8, blank=True, help_text="pcode, name, alias, fuzzy, created or staff.")
     score = models.FloatField(null=True, blank=True)
     name = models.CharField(max_length=300, blank=True, help_text="The settlement's name as the list wrote it.")
     pcode = models.CharField("P-code", max_length=32, blank=True)
-    governorate = models.ForeignKey(AdminArea, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    governorate = models.ForeignKey(
+        AdminArea,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        help_text="The governorate the row named, as matching understood it.",
+    )
     raw = models.JSONField(help_text="The row exactly as the source gave it, by header.")
     values = models.JSONField(default=dict, help_text="The parsed figures.")
     message = models.TextField(blank=True)
     candidates = models.JSONField(default=list, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
 

@@ -8,30 +8,28 @@ for the same day is recorded as unchanged and writes nothing else.
 import datetime
 import hashlib
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
 
 from settlements import services
-from settlements.bulk import update_rows
+from settlements.bulk import copy_rows, update_rows
 from settlements.importing.columns import map_columns, missing_identity, parse_row
 from settlements.importing.fetch import FetchError, SourceRefused, fetch
-from settlements.importing.readers import ListFormatError, read_table
-from settlements.matching import Gazetteer, Governorates, Match, Place, looks_like_pcode, name_key
+from settlements.importing.matcher import RowMatcher, RowOutcome
+from settlements.importing.readers import ListFormatError, date_in, read_table
 from settlements.models import (
-    AdminArea,
     AidRequest,
     ImportRun,
     ListChange,
     ListEntry,
     ListSnapshot,
     Settlement,
-    SettlementAlias,
 )
 
 log = logging.getLogger(__name__)
@@ -47,30 +45,12 @@ class ImportFailed(Exception):
 
 
 @dataclass
-class RowOutcome:
-    row: int
-    raw: dict
-    values: dict
-    outcome: str  # ListEntry.Outcome
-    settlement_id: int | None = None
-    pcode: str = ""
-    settlement_name: str = ""
-    method: str = ""
-    score: float | None = None
-    message: str = ""
-    candidates: list = field(default_factory=list)
-    governorate_id: int | None = None
-    governorate_pcode: str = ""
-    district_pcode: str = ""
-    new_settlement: Settlement | None = None
-
-
-@dataclass
 class ImportResult:
     run: ImportRun
     outcomes: list[RowOutcome] = field(default_factory=list)
     changes: list[ListChange] = field(default_factory=list)
     dry_run: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict:
         run = self.run
@@ -84,6 +64,7 @@ class ImportResult:
             **run.counts(),
             "error": run.error,
             "dry_run": self.dry_run,
+            "timings": self.timings,
         }
 
 
@@ -144,6 +125,9 @@ def import_list(
 
 def _import(content: bytes, result: ImportResult, list_date: datetime.date | None) -> None:
     run = result.run
+    known_date = list_date or date_in(run.source)
+    if known_date and _unchanged(result, known_date):
+        return
     try:
         table = read_table(content, run.source)
     except ListFormatError as exc:
@@ -156,34 +140,79 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
         raise ImportFailed(f"{problem} Columns found: {', '.join(h for h in table.headers if h) or 'none'}.")
     if not table.rows:
         raise ImportFailed("The list has a header but no rows.")
-    if ListSnapshot.objects.filter(list_date=run.list_date, sha256=run.sha256).exists():
-        run.rows = len(table.rows)
-        _finish(result, ImportRun.Status.UNCHANGED, "")
+    if _unchanged(result, run.list_date):
         return
 
-    parsed = [
-        parse_row(i, table.headers, list(cells), mapping, decimal_comma=table.decimal_comma)
-        for i, cells in enumerate(table.rows, start=table.first_row)
-    ]
-    matcher = _Matcher()
-    result.outcomes = matcher.match_all(parsed)
+    timer = _Timer(result.timings)
+    with timer("parse"):
+        parsed = [
+            parse_row(i, table.headers, list(cells), mapping, decimal_comma=table.decimal_comma)
+            for i, cells in enumerate(table.rows, start=table.first_row)
+        ]
+    with timer("match"):
+        matcher = RowMatcher()
+        result.outcomes = matcher.match_all(parsed)
     run.rows = len(parsed)
     if result.dry_run:
-        _count(result, _plan_settlements(result, matcher))
+        _count(result, _plan(result, matcher))
         _finish(result, ImportRun.Status.SUCCEEDED, "")
         return
     with transaction.atomic():
         run.status = ImportRun.Status.RUNNING
         run.save()
         snapshot = _replace_snapshot(run, table.headers)
-        plan = _plan_settlements(result, matcher)
-        _write_entries(snapshot, result.outcomes, plan)
-        result.changes = _diff(snapshot)
-        ListChange.objects.bulk_create(result.changes, batch_size=2000)
-        _apply(plan, snapshot)
+        with timer("plan"):
+            plan = _plan(result, matcher)
+            _create_settlements(plan, result.outcomes)
+        with timer("entries"):
+            _write_entries(snapshot, result.outcomes)
+        with timer("diff"):
+            result.changes = _diff(snapshot, result.outcomes)
+        with timer("apply"):
+            _apply(plan, snapshot, result.outcomes)
         _count(result, plan)
         _finish(result, ImportRun.Status.SUCCEEDED, "")
         transaction.on_commit(services.data_changed)
+        timer.start("commit")
+    timer.stop()
+
+
+class _Timer:
+    """Seconds spent in each phase of an import, for the --json summary and the benchmark."""
+
+    def __init__(self, timings: dict):
+        self.timings, self.phase, self.started = timings, None, 0.0
+
+    def __call__(self, phase: str):
+        self.start(phase)
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def start(self, phase: str) -> None:
+        self.phase, self.started = phase, time.perf_counter()
+
+    def stop(self) -> None:
+        if self.phase:
+            self.timings[self.phase] = round(time.perf_counter() - self.started, 3)
+            self.phase = None
+
+
+def _unchanged(result: ImportResult, list_date: datetime.date) -> bool:
+    """The same content for the same day was imported before: record that, and nothing else."""
+    snapshot = ListSnapshot.objects.filter(list_date=list_date, sha256=result.run.sha256).select_related("import_run")
+    snapshot = snapshot.first()
+    if snapshot is None:
+        return False
+    result.run.list_date, result.run.format = list_date, snapshot.import_run.format
+    result.run.rows = snapshot.import_run.rows
+    _finish(result, ImportRun.Status.UNCHANGED, "")
+    return True
 
 
 class _import_lock:
@@ -211,131 +240,58 @@ def _finish(result: ImportResult, status: str, error: str) -> ImportResult:
     return result
 
 
-# --- matching ------------------------------------------------------------------------------
-
-
-class _Matcher:
-    """Matches parsed rows to settlements with one in-memory index built from the database."""
-
-    def __init__(self):
-        areas = list(
-            AdminArea.objects.filter(level__lte=2).values("id", "pcode", "level", "name_en", "name_ar", "aliases")
-        )
-        self.area_ids = {a["pcode"]: a["id"] for a in areas}
-        self.governorates = Governorates.build(
-            {a["pcode"]: [a["name_en"], a["name_ar"], *a["aliases"]] for a in areas if a["level"] == 1}
-        )
-        self.districts = defaultdict(dict)  # governorate P-code -> name key -> district P-code
-        for a in areas:
-            if a["level"] == 2:
-                for name in (a["name_en"], a["name_ar"], *a["aliases"]):
-                    self.districts[a["pcode"][:4]][name_key(name)] = a["pcode"]
-        aliases = defaultdict(list)
-        for settlement_id, name in SettlementAlias.objects.values_list("settlement_id", "name"):
-            aliases[settlement_id].append(name)
-        rows = Settlement.objects.values_list(
-            "id", "pcode", "governorate__pcode", "district__pcode", "name_en", "name_ar"
-        ).order_by()
-        self.gazetteer = Gazetteer(
-            (Place(i, p, g, d or "", (en, ar), tuple(aliases.get(i, ()))) for i, p, g, d, en, ar in rows),
-            fuzzy_threshold=settings.IMPORT_FUZZY_THRESHOLD,
-        )
-
-    def match_all(self, parsed) -> list[RowOutcome]:
-        outcomes, seen_pcodes, seen_settlements = [], {}, {}
-        for row in parsed:
-            outcome = self.match_row(row, seen_pcodes)
-            if outcome.settlement_id is not None:
-                first = seen_settlements.setdefault(outcome.settlement_id, row.row)
-                if first != row.row:
-                    outcome = _error(row, f"names the same settlement as row {first}")
-            outcomes.append(outcome)
-        return outcomes
-
-    def match_row(self, row, seen_pcodes) -> RowOutcome:
-        if row.errors:
-            return _error(row, "; ".join(row.errors))
-        values = row.values
-        pcode = values.get("pcode", "").upper()
-        if pcode:
-            if pcode in seen_pcodes:
-                return _error(row, f"P-code {pcode} is also on row {seen_pcodes[pcode]}")
-            seen_pcodes[pcode] = row.row
-        governorate = self.governorates.resolve(values.get("governorate", ""))
-        district = self.districts.get(governorate or "", {}).get(name_key(values.get("district", "")), "")
-        match = self.gazetteer.match(
-            pcode=pcode, name=values.get("name", ""), governorate=governorate, district=district
-        )
-        outcome = RowOutcome(row.row, row.raw, values, ListEntry.Outcome.MATCHED, pcode=pcode)
-        outcome.governorate_id = self.area_ids.get(governorate)
-        if match.matched:
-            return self._matched(outcome, match)
-        if pcode and looks_like_pcode(pcode) and governorate and "latitude" in values and values.get("name"):
-            return self._to_create(outcome, governorate, district)
-        outcome.outcome, outcome.message = ListEntry.Outcome.REVIEW, match.reason
-        outcome.score = match.score
-        outcome.candidates = [{"pcode": p.pcode, "name": p.names[0]} for p in match.candidates]
-        return outcome
-
-    @staticmethod
-    def _matched(outcome: RowOutcome, match: Match) -> RowOutcome:
-        outcome.settlement_id, outcome.method, outcome.score = match.place.id, match.method, match.score
-        outcome.pcode, outcome.settlement_name = match.place.pcode, match.place.names[0]
-        return outcome
-
-    def _to_create(self, outcome: RowOutcome, governorate: str, district: str) -> RowOutcome:
-        outcome.outcome, outcome.method = ListEntry.Outcome.CREATED, "created"
-        outcome.settlement_name = outcome.values["name"]
-        outcome.message = f"new settlement {outcome.pcode}, unverified"
-        outcome.governorate_pcode, outcome.district_pcode = governorate, district
-        return outcome
-
-
-def _error(row, message: str) -> RowOutcome:
-    pcode = str(row.values.get("pcode", "")).upper()
-    return RowOutcome(
-        row.row, row.raw, row.values, ListEntry.Outcome.ERROR, pcode=pcode, message=f"Row {row.row}: {message}"
-    )
-
-
 # --- what changes --------------------------------------------------------------------------
+
+LISTING_FIELDS = ["first_listed", "last_listed", "last_confirmed"]
+STATE_FIELDS = ["pk", *FIGURES, *LISTING_FIELDS, "on_latest_list"]
 
 
 @dataclass
 class _Plan:
     is_latest: bool
-    updates: list[Settlement] = field(default_factory=list)
+    updates: list[tuple] = field(default_factory=list)  # (pk, *fields) for update_rows
+    fields: list[str] = field(default_factory=list)
     updated_ids: set[int] = field(default_factory=set)
     new_settlements: list[Settlement] = field(default_factory=list)
     removed_ids: list[int] = field(default_factory=list)
-    listed_ids: set[int] = field(default_factory=set)
 
 
-def _plan_settlements(result: ImportResult, matcher: _Matcher) -> _Plan:
+def _current_state(ids: set[int]) -> dict[int, dict]:
+    queryset = Settlement.objects.all() if len(ids) > 5000 else Settlement.objects.filter(pk__in=ids)
+    return {row["pk"]: row for row in queryset.order_by().values(*STATE_FIELDS) if row["pk"] in ids}
+
+
+def _plan(result: ImportResult, matcher: RowMatcher) -> _Plan:
+    """What the list changes in settlements, worked out in memory from one read of their state."""
     list_date = result.run.list_date
-    newer = ListSnapshot.objects.filter(list_date__gt=list_date).exists()
-    plan = _Plan(is_latest=not newer)
-    rows = {o.settlement_id: o for o in result.outcomes if o.settlement_id is not None}
-    plan.listed_ids = set(rows)
-    for settlement in Settlement.objects.filter(pk__in=rows).order_by():
+    plan = _Plan(is_latest=not ListSnapshot.objects.filter(list_date__gt=list_date).exists())
+    plan.fields = [*LISTING_FIELDS, *FIGURES, "on_latest_list"] if plan.is_latest else list(LISTING_FIELDS)
+    rows = {o.settlement_id: o.values for o in result.outcomes if o.settlement_id is not None}
+    for pk, state in _current_state(set(rows)).items():
+        new = dict(state)
         # An older list adds to the record of dates; only the newest one sets figures and the flag.
         if plan.is_latest:
-            if settlement.apply_list_figures(rows[settlement.pk].values):
-                plan.updated_ids.add(settlement.pk)
-            settlement.on_latest_list = True
-        settlement.note_listed(list_date)
-        plan.updates.append(settlement)
+            for name in FIGURES:
+                if rows[pk].get(name) not in (None, "") and new[name] != rows[pk][name]:
+                    new[name] = rows[pk][name]
+                    plan.updated_ids.add(pk)
+            new["on_latest_list"] = True
+        new["first_listed"] = min(d for d in (state["first_listed"], list_date) if d)
+        new["last_listed"] = max(d for d in (state["last_listed"], list_date) if d)
+        new["last_confirmed"] = max(d for d in (state["last_confirmed"], list_date) if d)
+        if new != state:
+            plan.updates.append((pk, *(new[name] for name in plan.fields)))
     for outcome in result.outcomes:
         if outcome.outcome == ListEntry.Outcome.CREATED:
             outcome.new_settlement = _new_settlement(outcome, matcher, list_date, on_latest_list=plan.is_latest)
             plan.new_settlements.append(outcome.new_settlement)
     if plan.is_latest:
-        on_list = Settlement.objects.filter(on_latest_list=True).exclude(pk__in=rows).values_list("pk", flat=True)
-        plan.removed_ids = list(on_list)
+        on_list = Settlement.objects.filter(on_latest_list=True).values_list("pk", flat=True)
+        plan.removed_ids = [pk for pk in on_list if pk not in rows]
     return plan
 
 
-def _new_settlement(outcome: RowOutcome, matcher: _Matcher, list_date, *, on_latest_list: bool) -> Settlement:
+def _new_settlement(outcome: RowOutcome, matcher: RowMatcher, list_date, *, on_latest_list: bool) -> Settlement:
     values = outcome.values
     settlement = Settlement(
         pcode=outcome.pcode,
@@ -351,6 +307,7 @@ def _new_settlement(outcome: RowOutcome, matcher: _Matcher, list_date, *, on_lat
         notes=f"Created by the import of the {list_date} list; not in the gazetteer.",
     )
     settlement.apply_list_figures(values)
+    settlement.refresh_name_keys()
     return settlement
 
 
@@ -361,118 +318,123 @@ def _replace_snapshot(run: ImportRun, headers: list[str]) -> ListSnapshot:
     )
 
 
-def _write_entries(snapshot: ListSnapshot, outcomes: list[RowOutcome], plan: _Plan) -> None:
-    # Settlements the list creates get their ids first, so their entries can point at them.
+def _create_settlements(plan: _Plan, outcomes: list[RowOutcome]) -> None:
+    """Settlements the list adds get their ids first, so their entries can point at them."""
     Settlement.objects.bulk_create(plan.new_settlements)
     for outcome in outcomes:
         if outcome.new_settlement is not None:
             outcome.settlement_id = outcome.new_settlement.pk
-    ListEntry.objects.bulk_create(
+
+
+ENTRY_FIELDS = ["snapshot", "row", "settlement", "outcome", "method", "score", "name", "pcode", "governorate"]
+ENTRY_FIELDS += ["raw", "values", "message", "candidates"]
+
+
+def _write_entries(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> None:
+    copy_rows(
+        ListEntry,
+        ENTRY_FIELDS,
         (
-            ListEntry(
-                snapshot=snapshot,
-                row=o.row,
-                settlement_id=o.settlement_id,
-                outcome=o.outcome,
-                method=o.method,
-                score=o.score,
-                name=str(o.values.get("name", ""))[:300],
-                pcode=o.pcode[:32],
-                governorate_id=o.governorate_id,
-                raw=o.raw,
-                values=o.values,
-                message=o.message,
-                candidates=o.candidates,
+            (
+                snapshot.pk,
+                o.row,
+                o.settlement_id,
+                o.outcome,
+                o.method,
+                o.score,
+                str(o.values.get("name", ""))[:300],
+                o.pcode[:32],
+                o.governorate_id,
+                o.raw,
+                o.values,
+                o.message,
+                o.candidates,
             )
             for o in outcomes
         ),
-        batch_size=2000,
     )
 
 
-def _diff(snapshot: ListSnapshot) -> list[ListChange]:
+def _diff(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> list[tuple]:
+    """Added, removed and changed settlements against the previous day's list, written as ListChange rows."""
     previous = ListSnapshot.objects.filter(list_date__lt=snapshot.list_date).order_by("-list_date").first()
     if previous is None:
         return []
-    before = _listed_values(previous)
-    after = _listed_values(snapshot)
-    changes = [
-        ListChange(snapshot=snapshot, settlement_id=i, kind=ListChange.Kind.ADDED) for i in after.keys() - before.keys()
-    ]
-    changes += [
-        ListChange(snapshot=snapshot, settlement_id=i, kind=ListChange.Kind.REMOVED)
-        for i in before.keys() - after.keys()
-    ]
+    before = dict(previous.entries.exclude(settlement=None).values_list("settlement_id", "values"))
+    after = {o.settlement_id: o.values for o in outcomes if o.settlement_id is not None}
+    changes = [(i, ListChange.Kind.ADDED, "", "", "") for i in after.keys() - before.keys()]
+    changes += [(i, ListChange.Kind.REMOVED, "", "", "") for i in before.keys() - after.keys()]
     for settlement_id in after.keys() & before.keys():
         old, new = before[settlement_id], after[settlement_id]
         for name in sorted((old.keys() | new.keys()) - DIFF_IGNORES):
             if old.get(name) != new.get(name):
                 changes.append(
-                    ListChange(
-                        snapshot=snapshot,
-                        settlement_id=settlement_id,
-                        kind=ListChange.Kind.CHANGED,
-                        field=name,
-                        old=_show(old.get(name)),
-                        new=_show(new.get(name)),
-                    )
+                    (settlement_id, ListChange.Kind.CHANGED, name, _show(old.get(name)), _show(new.get(name)))
                 )
+    copy_rows(
+        ListChange, ["snapshot", "settlement", "kind", "field", "old", "new"], ((snapshot.pk, *c) for c in changes)
+    )
     return changes
-
-
-def _listed_values(snapshot: ListSnapshot) -> dict[int, dict]:
-    entries = snapshot.entries.exclude(settlement=None).values_list("settlement_id", "values")
-    return dict(entries)
 
 
 def _show(value) -> str:
     return "" if value is None else str(value)[:300]
 
 
-def _apply(plan: _Plan, snapshot: ListSnapshot) -> None:
-    fields = ["first_listed", "last_listed", "last_confirmed"]
+def _apply(plan: _Plan, snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> None:
+    update_rows(Settlement, plan.fields, plan.updates)
     if plan.is_latest:
-        fields += [*FIGURES, "on_latest_list"]
-    update_rows(Settlement, fields, [(s.pk, *(getattr(s, f) for f in fields)) for s in plan.updates])
-    if plan.is_latest:
-        Settlement.objects.filter(pk__in=plan.removed_ids).update(on_latest_list=False)
-        _apply_needs(snapshot)
+        update_rows(Settlement, ["on_latest_list"], [(pk, False) for pk in plan.removed_ids])
+        _apply_needs(snapshot, outcomes)
 
 
-def _apply_needs(snapshot: ListSnapshot) -> None:
+REQUEST_FIELDS = ["settlement", "category", "quantity", "unit", "priority", "status", "status_set_by_staff"]
+REQUEST_FIELDS += ["source", "list_snapshot", "description", "created_at", "updated_at"]
+
+
+def _apply_needs(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> None:
     """Needs the list states become aid requests sourced from it; staff-entered requests are never touched."""
     stated = {}
-    for settlement_id, values in snapshot.entries.exclude(settlement=None).values_list("settlement_id", "values"):
+    for outcome in outcomes:
+        if outcome.settlement_id is None:
+            continue
         for column, category in NEEDS.items():
-            if values.get(column) and Decimal(values[column]) > 0:
-                stated[(settlement_id, category)] = Decimal(values[column])
+            value = outcome.values.get(column)
+            if value and Decimal(value) > 0:
+                stated[(outcome.settlement_id, category)] = Decimal(value)
+    from_list = AidRequest.objects.filter(source=AidRequest.Source.DAILY_LIST)
+    settlement_ids = {settlement_id for settlement_id, _ in stated}
+    if len(settlement_ids) <= 5000:
+        from_list = from_list.filter(settlement_id__in=settlement_ids)
     existing = {
-        (r.settlement_id, r.category): r
-        for r in AidRequest.objects.filter(
-            source=AidRequest.Source.DAILY_LIST, settlement_id__in={s for s, _ in stated}
+        (settlement_id, category): (pk, quantity)
+        for pk, settlement_id, category, quantity in from_list.values_list(
+            "pk", "settlement_id", "category", "quantity"
         )
     }
-    to_create, to_update = [], []
+    now = timezone.now()
+    new, changed, restated = [], [], []
     for (settlement_id, category), quantity in stated.items():
-        request = existing.get((settlement_id, category))
-        if request is None:
-            to_create.append(
-                AidRequest(
-                    settlement_id=settlement_id,
-                    category=category,
-                    quantity=quantity,
-                    unit=AidRequest.Unit.TONNES,
-                    source=AidRequest.Source.DAILY_LIST,
-                    list_snapshot=snapshot,
-                    description=f"Stated by the daily list of {snapshot.list_date}.",
-                )
-            )
+        current = existing.get((settlement_id, category))
+        if current is None:
+            new.append((settlement_id, category, quantity))
+        elif current[1] != quantity:
+            changed.append((current[0], quantity, snapshot.pk, now))
         else:
-            request.quantity, request.list_snapshot = quantity, snapshot
-            to_update.append(request)
-    AidRequest.objects.bulk_create(to_create, batch_size=2000)
-    update_rows(AidRequest, ["quantity", "list_snapshot"], [(r.pk, r.quantity, snapshot.pk) for r in to_update])
-    services.refresh_request_status(request_ids=[r.pk for r in to_update])
+            restated.append((current[0], snapshot.pk))
+    description = f"Stated by the daily list of {snapshot.list_date}."
+    open_, medium, tonnes = AidRequest.Status.OPEN, AidRequest.Priority.MEDIUM, AidRequest.Unit.TONNES
+    copy_rows(
+        AidRequest,
+        REQUEST_FIELDS,
+        (
+            (s, c, q, tonnes, medium, open_, False, AidRequest.Source.DAILY_LIST, snapshot.pk, description, now, now)
+            for s, c, q in new
+        ),
+    )
+    update_rows(AidRequest, ["quantity", "list_snapshot", "updated_at"], changed)
+    update_rows(AidRequest, ["list_snapshot"], restated)
+    services.refresh_request_status(request_ids=[pk for pk, *_ in changed])
 
 
 def _count(result: ImportResult, plan: _Plan) -> None:
@@ -484,7 +446,7 @@ def _count(result: ImportResult, plan: _Plan) -> None:
     run.created = by[ListEntry.Outcome.CREATED]
     run.unmatched = by[ListEntry.Outcome.REVIEW]
     run.errors = by[ListEntry.Outcome.ERROR]
-    run.updated = len(plan.updated_ids) if plan.is_latest else 0
-    run.unchanged = run.matched - run.updated if plan.is_latest else run.matched
-    run.removed = len(plan.removed_ids) if plan.is_latest else 0
+    run.updated = len(plan.updated_ids)
+    run.unchanged = run.matched - run.updated
+    run.removed = len(plan.removed_ids)
     run.row_errors = [{"row": o.row, "message": o.message} for o in outcomes if o.outcome == ListEntry.Outcome.ERROR]

@@ -18,6 +18,8 @@ def iso_date(value: str) -> datetime.date:
 
 class Command(BaseCommand):
     help = "Import a daily settlement list from a path or the configured http(s) source."
+    # Run by schedulers and scripts; `manage.py check` belongs in deployment, not in every import.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("source", help="a file path, or an http(s) URL on SETTLEMENT_LIST_URL's host")

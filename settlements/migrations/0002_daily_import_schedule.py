@@ -33,7 +33,7 @@ def remove_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0002_daily_list_imports"),
+        ("settlements", "0001_initial"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

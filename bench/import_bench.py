@@ -1,0 +1,149 @@
+"""Import benchmark: a 100,000-row daily list of P-coded rows against a 100,000-settlement gazetteer.
+
+Targets (issue: the daily list import): first import under 15 s, the same file again under 3 s,
+the 69-row sample list under 1 s end to end. Each figure is the median of several runs, each
+run a fresh `manage.py import_settlement_list` process timed from outside, with its peak memory.
+
+    make bench            # or: .venv/bin/python bench/import_bench.py [--rows 100000] [--runs 3]
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, django_setup, manage, summary, timed
+
+RESULTS = ROOT / "bench" / "results" / "import.json"
+SAMPLE = ROOT / "settlements" / "data" / "samples" / "settlement-list-2017-09-11.csv"
+SYNTHETIC_PREFIX = "C9"  # synthetic P-codes C9000001...; the real gazetteer stops at C6xxx
+
+
+def prepare(settlements: int) -> None:
+    manage("ensure_database")
+    manage("migrate", "--noinput")
+    manage("load_gazetteer")
+    django_setup()
+    from django.contrib.gis.geos import Point
+
+    from settlements.models import AdminArea, Settlement
+
+    have = Settlement.objects.count()
+    if have >= settlements:
+        return
+    governorates = list(AdminArea.objects.filter(level=1))
+    new = [
+        Settlement(
+            pcode=f"{SYNTHETIC_PREFIX}{i:06d}",
+            name_en=f"Synthetic {i}",
+            name_ar=f"تجمع {i}",
+            location=Point(36.0 + (i % 600) / 100, 32.5 + (i // 600 % 450) / 100, srid=4326),
+            governorate=governorates[i % len(governorates)],
+        )
+        for i in range(settlements - have)
+    ]
+    for settlement in new:
+        settlement.refresh_name_keys()
+    Settlement.objects.bulk_create(new, batch_size=5000)
+
+
+def write_list(path: Path, rows: int) -> Path:
+    from settlements.models import Settlement
+
+    pcodes = Settlement.objects.order_by("pk").values_list("pcode", "name_en", "governorate__name_en")[:rows]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Governorate", "Settlement", "P-code", "Population", "Food need (t)", "Medicine need (t)"])
+        for i, (pcode, name, governorate) in enumerate(pcodes):
+            writer.writerow([governorate, name, pcode, 500 + i % 9000, f"{1 + i % 50}.5", f"0.{i % 90 + 10}"])
+    return path
+
+
+def next_day(path: Path) -> Path:
+    """The sample list a day later: every population up by one, as a real next-day list changes figures."""
+    with open(SAMPLE, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    column = rows[0].index("Population")
+    for row in rows[1:]:
+        row[column] = str(int(row[column]) + 1)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def reset() -> None:
+    """Forget every import, so each run is a first import into the same gazetteer."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE settlements_listchange, settlements_listentry, settlements_listsnapshot, "
+            "settlements_importrun CASCADE"
+        )
+        cursor.execute("DELETE FROM settlements_aidrequest WHERE source = 'daily_list'")
+        cursor.execute(
+            "UPDATE settlements_settlement SET on_latest_list = false, first_listed = NULL, last_listed = NULL, "
+            "last_confirmed = NULL, population = NULL WHERE on_latest_list OR first_listed IS NOT NULL"
+        )
+        cursor.execute("VACUUM ANALYZE")
+
+
+def import_command(path: Path, date: datetime.date) -> list[str]:
+    return [sys.executable, str(ROOT / "manage.py"), "import_settlement_list", str(path), "--date", str(date), "--json"]
+
+
+def imported(path: Path, date: datetime.date, status: str) -> tuple[float, float]:
+    seconds, peak, out = timed(import_command(path, date))
+    got = json.loads(out.strip().splitlines()[-1])["status"]
+    if got != status:
+        raise RuntimeError(f"expected {status}, got {got}:\n{out}")
+    return seconds, peak
+
+
+def run(rows: int, runs: int) -> dict:
+    prepare(max(rows, 100_000))
+    big = write_list(ROOT / "var" / "bench-list.csv", rows)
+    tomorrow = next_day(ROOT / "var" / "bench-sample-next-day.csv")
+    first, again, small, memory, small_memory = [], [], [], [], []
+    day = datetime.date(2030, 1, 1)
+    for _ in range(runs):
+        reset()
+        seconds, peak = imported(big, day, "succeeded")
+        first.append(seconds)
+        memory.append(peak)
+        again.append(imported(big, day, "unchanged")[0])
+        # The 69-row list replacing the previous day's 69-row list, as it does every morning.
+        imported(SAMPLE, day + datetime.timedelta(days=1), "succeeded")
+        seconds, peak = imported(tomorrow, day + datetime.timedelta(days=2), "succeeded")
+        small.append(seconds)
+        small_memory.append(peak)
+    return {
+        "what": f"import_settlement_list of a {rows:,}-row P-coded list into a 100,000-settlement gazetteer",
+        "rows": rows,
+        "first_import_s": summary(first),
+        "rows_per_s": round(rows / summary(first)["median"]),
+        "identical_reimport_s": summary(again),
+        "peak_memory_mib": summary(memory),
+        "sample_69_rows_next_day_end_to_end_s": summary(small),
+        "sample_peak_memory_mib": summary(small_memory),
+        "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "command": f"make bench (bench/import_bench.py --rows {rows} --runs {runs})",
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    result = run(args.rows, args.runs)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

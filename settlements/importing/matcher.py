@@ -1,0 +1,193 @@
+"""Match a list's parsed rows to settlements, loading only the places the rows can mean.
+
+P-coded rows need only their P-codes. Named rows look their name keys up in the stored keys
+(a GIN index), and only rows no exact step settles pull in whole governorates for fuzzy matching.
+So a 69-row list never reads 100,000 settlements, and a 100,000-row P-coded list reads them once.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from settlements.matching import Gazetteer, Governorates, Match, Place, looks_like_pcode, name_key
+from settlements.models import AdminArea, ListEntry, Settlement, SettlementAlias
+
+PLACE_FIELDS = ("id", "pcode", "governorate__pcode", "district__pcode", "name_en", "name_ar", "name_keys")
+WHOLE_TABLE = 5000  # above this many P-codes, one scan beats a long IN list
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    raw: dict
+    values: dict
+    outcome: str  # ListEntry.Outcome
+    settlement_id: int | None = None
+    pcode: str = ""
+    settlement_name: str = ""
+    method: str = ""
+    score: float | None = None
+    message: str = ""
+    candidates: list = field(default_factory=list)
+    governorate_id: int | None = None
+    governorate_pcode: str = ""
+    district_pcode: str = ""
+    new_settlement: Settlement | None = None
+
+
+def error_outcome(row, message: str) -> RowOutcome:
+    pcode = str(row.values.get("pcode", "")).upper()
+    return RowOutcome(
+        row.row, row.raw, row.values, ListEntry.Outcome.ERROR, pcode=pcode, message=f"Row {row.row}: {message}"
+    )
+
+
+class RowMatcher:
+    def __init__(self):
+        areas = list(
+            AdminArea.objects.filter(level__lte=2).values("id", "pcode", "level", "name_en", "name_ar", "aliases")
+        )
+        self.area_ids = {a["pcode"]: a["id"] for a in areas}
+        self.governorates = Governorates.build(
+            {a["pcode"]: [a["name_en"], a["name_ar"], *a["aliases"]] for a in areas if a["level"] == 1}
+        )
+        self.districts = defaultdict(dict)  # governorate P-code -> name key -> district P-code
+        for a in areas:
+            if a["level"] == 2:
+                for name in (a["name_en"], a["name_ar"], *a["aliases"]):
+                    self.districts[a["pcode"][:4]][name_key(name)] = a["pcode"]
+        self.gazetteer = Gazetteer((), fuzzy_threshold=settings.IMPORT_FUZZY_THRESHOLD)
+        self._resolved: dict = {}  # a list repeats a few dozen governorate and district spellings
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def _add_codes(self, queryset) -> None:
+        rows = queryset.values_list("id", "pcode", "governorate__pcode", "district__pcode", "name_en").order_by()
+        self.gazetteer.add_codes(Place(i, pcode, gov, district or "", (en,)) for i, pcode, gov, district, en in rows)
+
+    def _add(self, queryset, *, with_aliases: bool) -> None:
+        rows = list(queryset.values_list(*PLACE_FIELDS).order_by())
+        aliases = defaultdict(list)
+        if with_aliases and rows:
+            for settlement_id, name, keys in SettlementAlias.objects.filter(
+                settlement_id__in=[r[0] for r in rows]
+            ).values_list("settlement_id", "name", "keys"):
+                aliases[settlement_id].append((name, keys))
+        for i, pcode, gov, district, en, ar, keys in rows:
+            names = aliases.get(i, [])
+            self.gazetteer.add(
+                Place(
+                    i,
+                    pcode,
+                    gov,
+                    district or "",
+                    (en, ar),
+                    tuple(n for n, _ in names),
+                    name_keys=tuple(keys),
+                    alias_keys=tuple(k for _, ks in names for k in ks),
+                )
+            )
+
+    def _load_candidates(self, parsed) -> None:
+        pcodes = {str(r.values.get("pcode", "")).upper() for r in parsed if r.values.get("pcode")}
+        if pcodes:
+            listed = (
+                Settlement.objects.all() if len(pcodes) > WHOLE_TABLE else Settlement.objects.filter(pcode__in=pcodes)
+            )
+            self._add_codes(listed)
+        keys = set()
+        for row in parsed:
+            pcode = str(row.values.get("pcode", "")).upper()
+            if row.values.get("name") and pcode not in self.gazetteer.by_pcode:
+                keys.add(name_key(row.values["name"]))
+        keys.discard("")
+        if keys:
+            by_alias = SettlementAlias.objects.filter(keys__overlap=list(keys)).values("settlement_id")
+            by_name = Settlement.objects.filter(name_keys__overlap=list(keys))
+            self._add(by_name | Settlement.objects.filter(pk__in=by_alias), with_aliases=True)
+
+    def _load_governorates(self, scopes: set[str]) -> None:
+        scopes -= self.gazetteer.governorates_loaded
+        if scopes:
+            self._add(Settlement.objects.filter(governorate__pcode__in=scopes), with_aliases=True)
+            self.gazetteer.governorates_loaded |= scopes
+
+    # --- matching ----------------------------------------------------------------------------
+
+    def match_all(self, parsed) -> list[RowOutcome]:
+        self._load_candidates(parsed)
+        outcomes, seen_pcodes, pending = [], {}, []
+        for index, row in enumerate(parsed):
+            outcome, match = self._match_row(row, seen_pcodes, fuzzy=False)
+            if match is not None and match.needs_fuzzy:
+                pending.append(index)
+            outcomes.append(outcome)
+        if pending:
+            scopes = set()
+            for index in pending:
+                scopes.update(self.gazetteer.governorate_scope(self._governorate(parsed[index])) or ())
+            self._load_governorates(scopes)
+            for index in pending:
+                outcomes[index], _ = self._match_row(parsed[index], {}, fuzzy=True)
+        return self._one_row_per_settlement(parsed, outcomes)
+
+    @staticmethod
+    def _one_row_per_settlement(parsed, outcomes) -> list[RowOutcome]:
+        first_row = {}
+        for index, outcome in enumerate(outcomes):
+            if outcome.settlement_id is not None:
+                first = first_row.setdefault(outcome.settlement_id, outcome.row)
+                if first != outcome.row:
+                    outcomes[index] = error_outcome(parsed[index], f"names the same settlement as row {first}")
+        return outcomes
+
+    def _governorate(self, row) -> str | None:
+        written = row.values.get("governorate", "")
+        if written not in self._resolved:
+            self._resolved[written] = self.governorates.resolve(written)
+        return self._resolved[written]
+
+    def _match_row(self, row, seen_pcodes, *, fuzzy: bool) -> tuple[RowOutcome, Match | None]:
+        if row.errors:
+            return error_outcome(row, "; ".join(row.errors)), None
+        values = row.values
+        pcode = values.get("pcode", "").upper()
+        if pcode:
+            if pcode in seen_pcodes:
+                return error_outcome(row, f"P-code {pcode} is also on row {seen_pcodes[pcode]}"), None
+            seen_pcodes[pcode] = row.row
+        governorate = self._governorate(row)
+        district = self._district(governorate, values.get("district", ""))
+        outcome = RowOutcome(row.row, row.raw, values, ListEntry.Outcome.MATCHED, pcode=pcode)
+        outcome.governorate_id = self.area_ids.get(governorate)
+        if self._is_new_place(pcode, governorate, values):
+            outcome.outcome, outcome.method = ListEntry.Outcome.CREATED, "created"
+            outcome.settlement_name = values["name"]
+            outcome.message = f"new settlement {pcode}, unverified"
+            outcome.governorate_pcode, outcome.district_pcode = governorate, district
+            return outcome, None
+        match = self.gazetteer.match(
+            pcode=pcode, name=values.get("name", ""), governorate=governorate, district=district, fuzzy=fuzzy
+        )
+        if match.matched:
+            outcome.settlement_id, outcome.method, outcome.score = match.place.id, match.method, match.score
+            outcome.pcode, outcome.settlement_name = match.place.pcode, match.place.names[0]
+        else:
+            outcome.outcome, outcome.message, outcome.score = ListEntry.Outcome.REVIEW, match.reason, match.score
+            outcome.candidates = [{"pcode": p.pcode, "name": p.names[0]} for p in match.candidates]
+        return outcome, match
+
+    def _district(self, governorate: str | None, written: str) -> str:
+        if not written or not governorate:
+            return ""
+        if (governorate, written) not in self._resolved:
+            self._resolved[(governorate, written)] = self.districts.get(governorate, {}).get(name_key(written), "")
+        return self._resolved[(governorate, written)]
+
+    def _is_new_place(self, pcode: str, governorate: str | None, values: dict) -> bool:
+        """A P-code the gazetteer lacks, with a governorate, a name and a point in Syria: a place to add."""
+        known = pcode in self.gazetteer.by_pcode
+        return bool(pcode and not known and looks_like_pcode(pcode) and governorate and values.get("name")) and (
+            "latitude" in values
+        )
