@@ -74,15 +74,34 @@ def copy_rows(model, fields: list[str], rows) -> int:
         return _copy(cursor, opts.db_table, [f.column for f in model_fields], rows, is_json)
 
 
+class _Lines(io.TextIOBase):
+    """CSV lines produced while COPY reads them, so PostgreSQL stores rows as Python formats the next ones."""
+
+    def __init__(self, rows, is_json: list[bool]):
+        self.rows, self.is_json, self.count, self.pending = iter(rows), is_json, 0, ""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        chunks, length = [self.pending], len(self.pending)
+        for row in self.rows:
+            line = ",".join(_copy_cell(v, j) for v, j in zip(row, self.is_json, strict=True)) + "\n"
+            chunks.append(line)
+            length += len(line)
+            self.count += 1
+            if 0 <= size <= length:
+                break
+        text = "".join(chunks)
+        if size < 0:
+            self.pending = ""
+            return text
+        self.pending = text[size:]
+        return text[:size]
+
+
 def _copy(cursor, table: str, columns: list[str], rows, is_json: list[bool]) -> int:
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write(",".join(_copy_cell(v, j) for v, j in zip(row, is_json, strict=True)))
-        buffer.write("\n")
-        count += 1
-    if count:
-        buffer.seek(0)
-        names = ", ".join(f'"{c}"' for c in columns)
-        cursor.cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buffer)
-    return count
+    lines = _Lines(rows, is_json)
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor.cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', lines, size=256 * 1024)
+    return lines.count
