@@ -3,7 +3,6 @@
 import datetime
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,10 +14,11 @@ from settlements.models import ImportRun
 from settlements.roles import COORDINATOR, STAFF
 from tests import factories
 from tests.conftest import start_celery_worker, stop
+from tests.paths import DAILY_LISTS
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "daily-lists"
+SAMPLES = DAILY_LISTS
 
 
 @pytest.fixture

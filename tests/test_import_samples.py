@@ -19,10 +19,11 @@ from settlements.models import (
     Settlement,
 )
 from tests import factories
+from tests.paths import DAILY_LISTS
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "daily-lists"
+SAMPLES = DAILY_LISTS
 DAY1 = SAMPLES / "2017-09-11"
 DAY2 = SAMPLES / "2017-09-12"
 RUSSIAN = SAMPLES / "2017-09-13" / "spisok-ru.csv"
