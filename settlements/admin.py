@@ -10,6 +10,7 @@ from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from settlements import services
+from settlements.matching import name_key
 from settlements.models import (
     AdminArea,
     AidRequest,
@@ -181,6 +182,16 @@ class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletG
             .get_queryset(request)
             .annotate(open_request_count=Count("aid_requests", filter=Q(aid_requests__status__in=OPEN_STATUSES)))
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find a settlement by its name in any spelling or script: Кешбе finds Qeshbeh."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        key = name_key(search_term)
+        if key:
+            spelled = queryset.filter(Q(name_keys__contains=[key]) | Q(aliases__keys__contains=[key]))
+            found = found | spelled
+            may_have_duplicates = True
+        return found, may_have_duplicates
 
     @admin.display(description="open requests", ordering="open_request_count")
     def open_requests(self, obj):

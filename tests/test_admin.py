@@ -251,6 +251,13 @@ class TestSearchAndFilters:
         for term in ("C3315", "Oqeirbat", "عقيربات", "Akerbat", "Акербат"):
             assert oqeirbat.pk in self.result_pks(staff_client, Settlement, q=term), term
 
+    def test_settlements_are_found_by_other_spellings_and_scripts(self, staff_client):
+        qeshbeh = Settlement.objects.get(pcode="C3685")
+
+        for term in ("Кешбе", "Al-Qeshbe", "qeshbeh"):
+            assert qeshbeh.pk in self.result_pks(staff_client, Settlement, q=term), term
+        assert qeshbeh.pk not in self.result_pks(staff_client, Settlement, q="Кафрум")
+
     def test_settlements_filter_by_governorate_and_latest_list(self, staff_client):
         Settlement.objects.filter(pcode__in=["C3315", "C2663"]).update(on_latest_list=True)
 
