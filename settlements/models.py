@@ -325,7 +325,10 @@ class AidRequest(models.Model):
     settlement = models.ForeignKey(
         Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="aid_requests"
     )
-    camp = models.ForeignKey(Camp, null=True, blank=True, on_delete=models.PROTECT, related_name="aid_requests")
+    # Most requests are for settlements: the camp and organisation indexes (Meta) skip the empty ones.
+    camp = models.ForeignKey(
+        Camp, null=True, blank=True, on_delete=models.PROTECT, related_name="aid_requests", db_index=False
+    )
     location = models.PointField(
         srid=4326,
         null=True,
@@ -344,7 +347,7 @@ class AidRequest(models.Model):
     )
     needed_by = models.DateField("needed by", null=True, blank=True)
     requesting_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="aid_requests"
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="aid_requests", db_index=False
     )
     description = models.TextField(blank=True)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
@@ -358,6 +361,7 @@ class AidRequest(models.Model):
         related_name="aid_requests",
         editable=False,
         db_constraint=False,
+        db_index=False,  # only read when a day's list is replaced, which a scan serves
         help_text="The daily list that last stated this need.",
     )
 
@@ -388,6 +392,14 @@ class AidRequest(models.Model):
 
     class Meta:
         ordering = ["-priority", "needed_by", "id"]
+        indexes = [
+            models.Index(fields=["camp"], condition=Q(camp__isnull=False), name="aidrequest_camp"),
+            models.Index(
+                fields=["requesting_organization"],
+                condition=Q(requesting_organization__isnull=False),
+                name="aidrequest_requester",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -423,15 +423,18 @@ def _apply_needs(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> None:
         else:
             restated.append((current[0], snapshot.pk))
     description = f"Stated by the daily list of {snapshot.list_date}."
-    open_, medium, tonnes = AidRequest.Status.OPEN, AidRequest.Priority.MEDIUM, AidRequest.Unit.TONNES
-    copy_rows(
-        AidRequest,
-        REQUEST_FIELDS,
-        (
-            (s, c, q, tonnes, medium, open_, False, AidRequest.Source.DAILY_LIST, snapshot.pk, description, now, now)
-            for s, c, q in new
-        ),
+    constant = (
+        AidRequest.Unit.TONNES,
+        AidRequest.Priority.MEDIUM,
+        AidRequest.Status.OPEN,
+        False,
+        AidRequest.Source.DAILY_LIST,
+        snapshot.pk,
+        description,
+        now,
+        now,
     )
+    copy_rows(AidRequest, REQUEST_FIELDS, ((s, c, q, *constant) for s, c, q in new))
     update_rows(AidRequest, ["quantity", "list_snapshot", "updated_at"], changed)
     update_rows(AidRequest, ["list_snapshot"], restated)
     services.refresh_request_status(request_ids=[pk for pk, *_ in changed])
