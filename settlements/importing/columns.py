@@ -148,7 +148,7 @@ def missing_identity(mapping: dict[int, str]) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     row: int
     raw: dict[str, object]
@@ -156,7 +156,13 @@ class ParsedRow:
     errors: list[str] = field(default_factory=list)
 
 
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 def _text(cell) -> str:
+    if type(cell) is str:  # CSV, JSON strings, Word cells: the common case, first
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -165,6 +171,8 @@ def _text(cell) -> str:
 
 
 def parse_number(cell, *, decimal_comma: bool) -> Decimal | None:
+    if type(cell) is str and PLAIN_NUMBER.fullmatch(cell):
+        return Decimal(cell)
     if cell is None or isinstance(cell, bool):
         return None if cell is None else Decimal(int(cell))
     if isinstance(cell, int | float):
@@ -174,7 +182,7 @@ def parse_number(cell, *, decimal_comma: bool) -> Decimal | None:
         return None
     if decimal_comma:
         text = text.replace(".", "").replace(",", ".") if "," in text else text
-    elif re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):
+    elif THOUSANDS.fullmatch(text):
         text = text.replace(",", "")
     elif "," in text and "." not in text:
         text = text.replace(",", ".")
@@ -190,14 +198,19 @@ def parse_row(
     """Typed values of one row, or the reasons the row cannot be used."""
     while len(cells) > len(headers) and cells[-1] in (None, ""):
         cells = cells[:-1]
-    raw = {headers[i] if i < len(headers) else f"column {i + 1}": _text(c) for i, c in enumerate(cells)}
+    texts = [_text(c) for c in cells]
+    if len(cells) == len(headers):
+        raw = dict(zip(headers, texts, strict=True))
+    else:
+        raw = {headers[i] if i < len(headers) else f"column {i + 1}": t for i, t in enumerate(texts)}
     parsed = ParsedRow(number, raw)
     if len(cells) != len(headers):
         parsed.errors.append(f"has {len(cells)} cells where the header has {len(headers)}")
         return parsed
     for index, name in mapping.items():
-        cell = cells[index]
-        if len(_text(cell)) > MAX_CELL:
+        # Text as read for names and words; the cell itself for numbers (a spreadsheet gives floats).
+        cell = cells[index] if type(cells[index]) is not str else texts[index]
+        if len(texts[index]) > MAX_CELL:
             parsed.errors.append(f"{headers[index]}: the cell is longer than {MAX_CELL} characters")
             continue
         try:

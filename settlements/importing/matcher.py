@@ -17,7 +17,7 @@ PLACE_FIELDS = ("id", "pcode", "governorate__pcode", "district__pcode", "name_en
 WHOLE_TABLE = 5000  # above this many P-codes, one scan beats a long IN list
 
 
-@dataclass
+@dataclass(slots=True)
 class RowOutcome:
     row: int
     raw: dict
