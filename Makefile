@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test bench setup system venv database static lint check pytest clean
+.PHONY: run test bench setup system venv assets database static lint check pytest clean
 
 run: setup
 	$(MANAGE) load_gazetteer
@@ -38,7 +38,13 @@ database: venv
 	$(MANAGE) ensure_database
 	$(MANAGE) migrate --noinput
 
-static: venv
+# Browser libraries from the npm registry, served from static/vendor/ (never from a CDN).
+assets: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json scripts/vendor-assets.sh
+	scripts/vendor-assets.sh
+
+static: venv assets
 	$(MANAGE) collectstatic --noinput --verbosity 0
 
 lint: venv
@@ -53,4 +59,4 @@ pytest: venv
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules static/vendor

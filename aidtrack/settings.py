@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "django_celery_beat",
+    "csp",
+    "django_filters",
     "leaflet",
     "simple_history",
     "settlements",
@@ -105,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -211,6 +214,8 @@ IMPORT_FETCH_BACKOFF = 1.0
 IMPORT_FUZZY_THRESHOLD = envint("IMPORT_FUZZY_THRESHOLD", 88)
 # The dashboard warns when the last successful import is older than this.
 IMPORT_STALE_HOURS = envint("IMPORT_STALE_HOURS", 36)
+# A settlement whose figures no list has confirmed for longer than this is drawn as stale.
+STALE_AFTER_DAYS = envint("STALE_AFTER_DAYS", 7)
 
 # Celery: JSON only, one task at a time per worker process, and time limits well inside the
 # broker's visibility timeout so a slow task is killed before Redis hands it to another worker.
@@ -240,6 +245,39 @@ CELERY_BEAT_SCHEDULE = {
 }
 # /healthz calls Celery unhealthy when no worker has recorded a heartbeat for this long.
 CELERY_HEARTBEAT_MAX_AGE = envint("CELERY_HEARTBEAT_MAX_AGE", 4 * CELERY_HEARTBEAT_INTERVAL)
+
+# Maps: the basemap (an empty MAP_TILES_URL switches it off; governorate outlines from our own
+# data still draw) and the cached, compressed map data.
+MAP_TILES_URL = envurl("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", ("http", "https"))
+MAP_TILES_ATTRIBUTION = os.environ.get(
+    "MAP_TILES_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+MAP_DATA_CACHE_SECONDS = envint("MAP_DATA_CACHE_SECONDS", 24 * 3600)
+MAP_DATA_GZIP_LEVEL = 5
+
+# Content-Security-Policy: AidTrack's pages run only scripts and styles from its own static files,
+# with data handed over in json_script blocks. The admin's map widget (django-leaflet) still writes
+# inline scripts, so the admin goes without the header for now.
+_tiles_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILES_URL)) if MAP_TILES_URL else None
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": [
+            "'self'",
+            "data:",
+            *([_tiles_origin.replace("://", "://*.", 1), _tiles_origin] if _tiles_origin else []),
+        ],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (35.0, 38.5),

@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from aidtrack.health import healthz
+from settlements.urls import import_patterns, map_patterns, table_patterns
+from settlements.views.dashboard import dashboard
 
 urlpatterns = [
-    # The coordinators' dashboard will live at /; until then / opens the imports.
-    path("", RedirectView.as_view(pattern_name="imports:list"), name="home"),
+    path("", dashboard, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("imports/", include("settlements.urls")),
+    path("imports/", include((import_patterns, "imports"))),
+    path("map/", include((map_patterns, "map"))),
+    path("", include((table_patterns, "tables"))),
 ]

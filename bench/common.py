@@ -46,3 +46,73 @@ def django_setup():
     import django
 
     django.setup()
+
+
+SYNTHETIC_PREFIX = "C9"  # synthetic P-codes C9000001...; the real gazetteer stops at C6xxx
+BENCH_NOTE = "bench"  # marks the synthetic aid requests
+
+
+def prepare(settlements: int) -> None:
+    """The bench database, migrated, with the real gazetteer topped up to `settlements` synthetic ones."""
+    manage("ensure_database")
+    manage("migrate", "--noinput")
+    manage("load_gazetteer")
+    django_setup()
+    from django.contrib.gis.geos import Point
+
+    from settlements.models import AdminArea, Settlement
+
+    have = Settlement.objects.count()
+    if have >= settlements:
+        return
+    governorates = list(AdminArea.objects.filter(level=1))
+    new = [
+        Settlement(
+            pcode=f"{SYNTHETIC_PREFIX}{i:06d}",
+            name_en=f"Synthetic {i}",
+            name_ar=f"تجمع {i}",
+            location=Point(36.0 + (i % 600) / 100, 32.5 + (i // 600 % 450) / 100, srid=4326),
+            governorate=governorates[i % len(governorates)],
+        )
+        for i in range(settlements - have)
+    ]
+    for settlement in new:
+        settlement.refresh_name_keys()
+    Settlement.objects.bulk_create(new, batch_size=5000)
+
+
+def seed_requests(total: int) -> None:
+    """`total` staff-entered aid requests spread over the settlements, a third with a delivery."""
+    from django.db import connection
+
+    from settlements.caching import data_changed
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM settlements_aidrequest WHERE description = %s", [BENCH_NOTE])
+        have = cursor.fetchone()[0]
+        if have >= total:
+            return
+        cursor.execute(
+            """
+            INSERT INTO settlements_aidrequest (settlement_id, category, quantity, unit, priority, status,
+                status_set_by_staff, source, description, needed_by, created_at, updated_at)
+            SELECT s.ids[1 + g % array_length(s.ids, 1)],
+                   (ARRAY['food','medicine','water','shelter','health','education'])[1 + g % 6],
+                   1 + g % 97, 't', 1 + g % 4, CASE WHEN g % 3 = 0 THEN 'partial' ELSE 'open' END,
+                   false, 'manual', %s, DATE '2030-01-01' + (g % 90), now(), now()
+            FROM generate_series(%s, %s) g,
+                 (SELECT array_agg(id ORDER BY id) AS ids FROM settlements_settlement) s
+            """,
+            [BENCH_NOTE, have + 1, total],
+        )
+        cursor.execute(
+            """
+            INSERT INTO settlements_delivery (request_id, quantity, unit, delivered_on, notes, created_at)
+            SELECT id, 1, 't', DATE '2030-01-01', %s, now() FROM settlements_aidrequest
+            WHERE description = %s AND status = 'partial'
+              AND NOT EXISTS (SELECT 1 FROM settlements_delivery d WHERE d.request_id = settlements_aidrequest.id)
+            """,
+            [BENCH_NOTE, BENCH_NOTE],
+        )
+        cursor.execute("VACUUM ANALYZE")
+    data_changed()

@@ -15,39 +15,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, django_setup, manage, summary, timed
+from common import ROOT, prepare, summary, timed
 
 RESULTS = ROOT / "bench" / "results" / "import.json"
 SAMPLE = ROOT / "settlements" / "data" / "samples" / "settlement-list-2017-09-11.csv"
-SYNTHETIC_PREFIX = "C9"  # synthetic P-codes C9000001...; the real gazetteer stops at C6xxx
-
-
-def prepare(settlements: int) -> None:
-    manage("ensure_database")
-    manage("migrate", "--noinput")
-    manage("load_gazetteer")
-    django_setup()
-    from django.contrib.gis.geos import Point
-
-    from settlements.models import AdminArea, Settlement
-
-    have = Settlement.objects.count()
-    if have >= settlements:
-        return
-    governorates = list(AdminArea.objects.filter(level=1))
-    new = [
-        Settlement(
-            pcode=f"{SYNTHETIC_PREFIX}{i:06d}",
-            name_en=f"Synthetic {i}",
-            name_ar=f"تجمع {i}",
-            location=Point(36.0 + (i % 600) / 100, 32.5 + (i // 600 % 450) / 100, srid=4326),
-            governorate=governorates[i % len(governorates)],
-        )
-        for i in range(settlements - have)
-    ]
-    for settlement in new:
-        settlement.refresh_name_keys()
-    Settlement.objects.bulk_create(new, batch_size=5000)
 
 
 def write_list(path: Path, rows: int) -> Path:

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import CharField, Count, F, Func, Q, Value
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -10,6 +11,7 @@ from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from settlements import services
+from settlements.caching import data_changed
 from settlements.matching import name_key
 from settlements.models import (
     AdminArea,
@@ -25,15 +27,14 @@ from settlements.models import (
     format_quantity,
 )
 
-OPEN_STATUSES = [AidRequest.Status.OPEN, AidRequest.Status.PARTIALLY_MET]
-
 admin.site.site_header = "AidTrack administration"
 admin.site.site_title = "AidTrack"
 admin.site.index_title = "Settlements, camps, needs and deliveries"
 
 
 class RecordsEditorMixin:
-    """Fill created_by / updated_by on every object saved through the admin, inlines included."""
+    """Fill created_by / updated_by on every object saved through the admin, inlines included,
+    and have maps and tables rebuild their cached data once the change is committed."""
 
     @staticmethod
     def _stamp(obj, user):
@@ -45,6 +46,15 @@ class RecordsEditorMixin:
     def save_model(self, request, obj, form, change):
         self._stamp(obj, request.user)
         super().save_model(request, obj, form, change)
+        transaction.on_commit(data_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(data_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(data_changed)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -180,7 +190,9 @@ class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletG
         return (
             super()
             .get_queryset(request)
-            .annotate(open_request_count=Count("aid_requests", filter=Q(aid_requests__status__in=OPEN_STATUSES)))
+            .annotate(
+                open_request_count=Count("aid_requests", filter=Q(aid_requests__status__in=AidRequest.OPEN_STATUSES))
+            )
         )
 
     def get_search_results(self, request, queryset, search_term):

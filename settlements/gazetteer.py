@@ -16,6 +16,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import transaction
 
 from settlements.bulk import update_rows
+from settlements.caching import data_changed
 from settlements.matching import name_keys
 from settlements.models import AdminArea, Settlement, SettlementAlias
 
@@ -267,4 +268,6 @@ def load_gazetteer(*, data_dir: Path = DATA_DIR) -> LoadResult:
     with transaction.atomic():
         area_ids = _load_admin_areas(result, data_dir)
         _load_settlements(result, data_dir, area_ids)
+        if result.changed:
+            transaction.on_commit(data_changed)
     return result

@@ -281,6 +281,23 @@ class AidRequestQuerySet(models.QuerySet):
             gap=Greatest(models.F("quantity") - models.F("delivered"), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
         )
 
+    def progress_totals(self) -> dict[str, Decimal]:
+        """Requested, delivered and gap summed over these requests; filter to one unit first.
+
+        Grouped by unit rather than aggregated, so PostgreSQL sums the delivered subquery in place.
+        """
+        per_unit = (
+            self.with_progress()
+            .order_by()
+            .values("unit")
+            .annotate(requested_sum=Sum("quantity"), delivered_sum=Sum("delivered"), gap_sum=Sum("gap"))
+        )
+        totals = {"requested": Decimal(0), "delivered": Decimal(0), "gap": Decimal(0)}
+        for row in per_unit:
+            for name in totals:
+                totals[name] += row[f"{name}_sum"]
+        return totals
+
 
 class AidRequest(models.Model):
     class Category(models.TextChoices):
@@ -317,6 +334,9 @@ class AidRequest(models.Model):
         PARTIALLY_MET = "partial", "partially met"
         MET = "met", "met"
         CANCELLED = "cancelled", "cancelled"
+
+    # Needs still waiting for (more) aid.
+    OPEN_STATUSES = (Status.OPEN, Status.PARTIALLY_MET)
 
     class Source(models.TextChoices):
         MANUAL = "manual", "entered by staff"
@@ -393,6 +413,8 @@ class AidRequest(models.Model):
     class Meta:
         ordering = ["-priority", "needed_by", "id"]
         indexes = [
+            # The requests table's default order: its first page and page 2,000 read this index.
+            models.Index(fields=["-priority", "needed_by", "id"], name="aidrequest_table_order"),
             models.Index(fields=["camp"], condition=Q(camp__isnull=False), name="aidrequest_camp"),
             models.Index(
                 fields=["requesting_organization"],

@@ -1,12 +1,18 @@
 """Reads shared by pages, the API and exports: querysets and summary figures."""
 
 import datetime
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db import connection
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from settlements.models import ImportRun, ListEntry
+from settlements.filters import stale_before
+from settlements.models import AdminArea, AidRequest, Camp, ImportRun, ListEntry, Settlement, format_quantity
 
 
 @dataclass
@@ -30,3 +36,163 @@ def import_freshness() -> ImportFreshness:
 
 def review_queue():
     return ListEntry.objects.filter(outcome=ListEntry.Outcome.REVIEW)
+
+
+def need_priority(target: str):
+    """SQL for the priority of a settlement's or camp's most urgent open need (0 when none is open)."""
+    open_needs = (
+        AidRequest.objects.filter(**{target: OuterRef("pk")}, status__in=AidRequest.OPEN_STATUSES)
+        .order_by()
+        .values(target)
+        .annotate(top=Max("priority"))
+        .values("top")
+    )
+    return Coalesce(Subquery(open_needs), 0)
+
+
+def geojson_collection(queryset, *, properties: dict[str, str], precision: int = 5) -> str:
+    """A GeoJSON FeatureCollection of `queryset`'s `location` points, built by PostgreSQL.
+
+    `properties` maps each feature property to a column of `queryset.values()`; the feature id
+    is the primary key.
+    """
+    rows = queryset.order_by().annotate(geometry_json=AsGeoJSON("location", precision=precision))
+    sql, params = rows.values("pk", "geometry_json", *properties.values()).query.sql_with_params()
+    pairs = ", ".join(f"'{name}', t.{column}" for name, column in properties.items())
+    # Only code-defined column names go into the SQL text; values travel as parameters.
+    wrapped = f"""
+        SELECT json_build_object(
+            'type', 'FeatureCollection',
+            'features', COALESCE(json_agg(json_build_object(
+                'type', 'Feature', 'id', t.pk, 'geometry', t.geometry_json::json,
+                'properties', json_build_object({pairs})
+            )), '[]'::json)
+        )::text
+        FROM ({sql}) t
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(wrapped, params)
+        return cursor.fetchone()[0]
+
+
+def settlement_map_data(queryset) -> str:
+    """Map points: p = most urgent open need (0-4), l = on the latest list, s = stale."""
+    rows = queryset.annotate(need=need_priority("settlement"), stale=Q(last_confirmed__lt=stale_before()))
+    return geojson_collection(rows, properties={"p": "need", "l": "on_latest_list", "s": "stale"})
+
+
+def camp_map_data(queryset) -> str:
+    """Camp points: p = most urgent open need, n = population, c = closed."""
+    rows = queryset.annotate(need=need_priority("camp"), closed=Q(status=Camp.Status.CLOSED))
+    return geojson_collection(rows, properties={"p": "need", "n": "population", "c": "closed"})
+
+
+def governorate_needs(requests) -> str:
+    """Governorate outlines with the open requests among `requests` and the tonnes still missing."""
+    open_requests = requests.filter(status__in=AidRequest.OPEN_STATUSES).with_progress()
+    per_area = (
+        open_requests.annotate(area=Coalesce("settlement__governorate", "camp__governorate"))
+        .order_by()
+        .values("area")
+        .annotate(count=Count("pk"), tonnes=Sum("gap", filter=Q(unit=AidRequest.Unit.TONNES)))
+    )
+    figures = {row["area"]: row for row in per_area}
+    areas = (
+        AdminArea.objects.filter(level=AdminArea.Level.GOVERNORATE, boundary__isnull=False)
+        .annotate(outline=AsGeoJSON("boundary", precision=4))
+        .values("pk", "pcode", "name_en", "name_ar", "outline")
+    )
+    features = []
+    for area in areas:
+        found = figures.get(area["pk"], {})
+        properties = {key: area[key] for key in ("pcode", "name_en", "name_ar")}
+        properties["open"] = found.get("count", 0)
+        properties["tonnes"] = float(found.get("tonnes") or 0)
+        features.append(
+            {"type": "Feature", "id": area["pk"], "geometry": json.loads(area["outline"]), "properties": properties}
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+def needs_by_category(requests) -> list[dict]:
+    """Open needs summed per category and unit: requested, delivered, gap."""
+    totals = (
+        requests.filter(status__in=AidRequest.OPEN_STATUSES)
+        .with_progress()
+        .order_by()
+        .values("category", "unit")
+        .annotate(requested=Sum("quantity"), delivered_sum=Sum("delivered"), gap_sum=Sum("gap"), count=Count("pk"))
+        .order_by("category", "unit")
+    )
+    labels = dict(AidRequest.Category.choices)
+    units = dict(AidRequest.Unit.choices)
+    return [
+        {
+            "category": labels[row["category"]],
+            "unit": units[row["unit"]],
+            "count": row["count"],
+            "requested": format_quantity(row["requested"]),
+            "delivered": format_quantity(row["delivered_sum"]),
+            "gap": format_quantity(row["gap_sum"]),
+        }
+        for row in totals
+    ]
+
+
+def coverage_by_governorate() -> list[dict]:
+    """Tonnes requested and delivered per governorate, cancelled requests left out."""
+    requests = (
+        AidRequest.objects.exclude(status=AidRequest.Status.CANCELLED)
+        .filter(unit=AidRequest.Unit.TONNES)
+        .with_progress()
+        .annotate(area=Coalesce("settlement__governorate__name_en", "camp__governorate__name_en"))
+        .order_by()
+        .values("area")
+        .annotate(requested=Sum("quantity"), delivered_sum=Sum("delivered"))
+        .order_by("-requested")
+    )
+    return [
+        {"governorate": row["area"], "requested": float(row["requested"]), "delivered": float(row["delivered_sum"])}
+        for row in requests
+    ]
+
+
+def headline_figures() -> dict:
+    """The dashboard's numbers: who is listed, who is in camps, what is needed and what arrived."""
+    tonnes = (
+        AidRequest.objects.exclude(status=AidRequest.Status.CANCELLED)
+        .filter(unit=AidRequest.Unit.TONNES)
+        .progress_totals()
+    )
+    requested, delivered = tonnes["requested"], tonnes["delivered"]
+    open_by_category = (
+        AidRequest.objects.filter(status__in=AidRequest.OPEN_STATUSES)
+        .order_by()
+        .values("category")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "category")
+    )
+    labels = dict(AidRequest.Category.choices)
+    return {
+        "settlements_listed": Settlement.objects.filter(on_latest_list=True).count(),
+        "people_in_camps": Camp.objects.filter(status=Camp.Status.OPEN).aggregate(n=Sum("population"))["n"] or 0,
+        "open_by_category": [
+            {"category": row["category"], "label": labels[row["category"]], "count": row["count"]}
+            for row in open_by_category
+        ],
+        "open_requests": sum(row["count"] for row in open_by_category),
+        "tonnes_requested": requested,
+        "tonnes_delivered": delivered,
+        "coverage": round(100 * delivered / requested, 1) if requested else None,
+        "by_governorate": coverage_by_governorate(),
+    }
+
+
+def most_critical_needs(limit: int = 10):
+    """The open requests to look at first: most urgent, then the biggest gap."""
+    return (
+        AidRequest.objects.filter(status__in=AidRequest.OPEN_STATUSES)
+        .with_progress()
+        .select_related("settlement__governorate", "camp__governorate")
+        .order_by("-priority", "-gap", "needed_by", "pk")[:limit]
+    )

@@ -1,18 +1,17 @@
 """Writes that span models. The admin, the API and the import all go through these."""
 
 import datetime
-import logging
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib.gis.geos import Point
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from settlements.caching import data_changed
 from settlements.models import (
     AidRequest,
     Delivery,
@@ -25,18 +24,6 @@ from settlements.models import (
 )
 
 Status = AidRequest.Status
-DATA_VERSION_KEY = "data-version"
-log = logging.getLogger(__name__)
-
-
-def data_changed() -> None:
-    """Bump the version that cached map and table data are keyed on, so they are rebuilt."""
-    try:
-        cache.incr(DATA_VERSION_KEY)
-    except ValueError:  # no version yet
-        cache.set(DATA_VERSION_KEY, 1, None)
-    except Exception:  # Redis down: cached data expires on its own; the write itself has succeeded
-        log.warning("could not bump the cached data version", exc_info=True)
 
 
 def refresh_request_status(*, request_ids: Iterable[int]) -> int:
@@ -50,6 +37,7 @@ def refresh_request_status(*, request_ids: Iterable[int]) -> int:
         When(Exists(Delivery.objects.filter(request=OuterRef("pk"))), then=Value(Status.PARTIALLY_MET)),
         default=Value(Status.OPEN),
     )
+    transaction.on_commit(data_changed)
     return AidRequest.objects.filter(pk__in=list(request_ids), status_set_by_staff=False).update(status=derived)
 
 
@@ -94,6 +82,7 @@ def set_requests_status(*, requests: Iterable[AidRequest], status: str, user=Non
         bulk_update_with_history(
             changed, AidRequest, ["status", "status_set_by_staff", "updated_by", "updated_at"], default_user=user
         )
+        transaction.on_commit(data_changed)
     return len(changed)
 
 
@@ -143,7 +132,7 @@ def resolve_review_item(*, entry: ListEntry, settlement: Settlement, user=None) 
     entry.resolved_by, entry.resolved_at = user, timezone.now()
     entry.save()
     _take_row(entry, settlement)
-    data_changed()
+    transaction.on_commit(data_changed)
     return entry
 
 
@@ -172,7 +161,7 @@ def create_settlement_from_review(*, entry: ListEntry, user=None) -> Settlement:
     entry.resolved_by, entry.resolved_at = user, timezone.now()
     entry.save()
     _take_row(entry, settlement)
-    data_changed()
+    transaction.on_commit(data_changed)
     return settlement
 
 

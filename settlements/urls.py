@@ -1,12 +1,27 @@
 from django.urls import path
 
-from settlements import views
+from settlements.views import imports, maps, tables
 
-app_name = "imports"
+import_patterns = [
+    path("", imports.import_list, name="list"),
+    path("now/", imports.import_now, name="now"),
+    path("<int:pk>/", imports.import_detail, name="detail"),
+    path("<int:pk>/report.csv", imports.import_report, name="report"),
+]
 
-urlpatterns = [
-    path("", views.import_list, name="list"),
-    path("now/", views.import_now, name="now"),
-    path("<int:pk>/", views.import_detail, name="detail"),
-    path("<int:pk>/report.csv", views.import_report, name="report"),
+map_patterns = [
+    path("", maps.map_page, name="page"),
+    path("settlements.geojson", maps.settlement_points, name="settlements"),
+    path("camps.geojson", maps.camp_points, name="camps"),
+    path("governorates.geojson", maps.governorate_areas, name="governorates"),
+    path("settlements/<int:pk>.json", maps.settlement_popup, name="settlement-popup"),
+    path("camps/<int:pk>.json", maps.camp_popup, name="camp-popup"),
+]
+
+table_patterns = [
+    path("settlements/", tables.settlement_table, name="settlements"),
+    path("settlements/<str:pcode>/", tables.settlement_detail, name="settlement"),
+    path("camps/", tables.camp_table, name="camps"),
+    path("camps/<int:pk>/", tables.camp_detail, name="camp"),
+    path("requests/", tables.request_table, name="requests"),
 ]

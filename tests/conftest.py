@@ -21,6 +21,14 @@ def _clean_test_redis():
         client.close()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cached_data():
+    """Each test starts on a new data version, so no test reads another's cached map data."""
+    from settlements.caching import data_changed
+
+    data_changed()
+
+
 def start_celery_worker(queue: str, **env_overrides) -> subprocess.Popen:
     """A real Celery worker process on the test Redis and the test database, consuming `queue`."""
     from django.db import connection
@@ -76,6 +84,24 @@ def gazetteer(db):
         load_gazetteer()
 
 
+@pytest.fixture
+def staff_client(client):
+    from settlements.roles import STAFF
+    from tests import factories
+
+    client.force_login(factories.user(role=STAFF, username="staff"))
+    return client
+
+
+@pytest.fixture
+def coordinator_client(client):
+    from settlements.roles import COORDINATOR
+    from tests import factories
+
+    client.force_login(factories.user(role=COORDINATOR, username="coordinator"))
+    return client
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -104,8 +130,12 @@ def page(browser):
     context.route("https://*.tile.openstreetmap.org/**", lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Every page must work under AidTrack's Content-Security-Policy: a blocked script or style fails the test.
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture

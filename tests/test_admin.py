@@ -8,24 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from settlements.models import AidRequest, Camp, Delivery, Organization, Settlement, SettlementAlias
-from settlements.roles import COORDINATOR, STAFF
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 Status = AidRequest.Status
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(factories.user(role=STAFF, username="staff"))
-    return client
-
-
-@pytest.fixture
-def coordinator_client(client):
-    client.force_login(factories.user(role=COORDINATOR, username="coordinator"))
-    return client
 
 
 def changelist(model, **params):

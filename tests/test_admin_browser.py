@@ -5,18 +5,9 @@ import pytest
 from settlements.models import AidRequest
 from settlements.roles import STAFF
 from tests import factories
+from tests.browser import log_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-PASSWORD = "correct horse battery staple"
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
 
 
 def test_staff_add_a_request_whose_location_is_picked_on_the_map(page, live_server, gazetteer):

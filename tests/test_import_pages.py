@@ -149,10 +149,3 @@ def test_import_now_says_so_when_redis_is_down(staff, settings, dead_broker):
 
     assert response.status_code == 200
     assert "The task queue is unreachable" in response.content.decode()
-
-
-def test_the_home_page_opens_the_imports_until_the_dashboard_exists(coordinator):
-    response = coordinator.get("/", follow=True)
-
-    assert response.redirect_chain == [("/imports/", 302)]
-    assert response.status_code == 200

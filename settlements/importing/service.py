@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from settlements import services
 from settlements.bulk import copy_rows, update_rows
+from settlements.caching import data_changed
 from settlements.importing.columns import map_columns, missing_identity, parse_row
 from settlements.importing.fetch import FetchError, SourceRefused, fetch
 from settlements.importing.matcher import RowMatcher, RowOutcome
@@ -172,7 +173,7 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
             _apply(plan, snapshot, result.outcomes)
         _count(result, plan)
         _finish(result, ImportRun.Status.SUCCEEDED, "")
-        transaction.on_commit(services.data_changed)
+        transaction.on_commit(data_changed)
         timer.start("commit")
     timer.stop()
 

@@ -1,0 +1,72 @@
+"""Cached map and table data, keyed on a data version that every write bumps.
+
+A cached response never has to be found and deleted: a write bumps the version, and the
+next read builds under the new key while the old entries expire on their own. When Redis
+is down, reads build every response afresh and writes carry on; nothing fails for it.
+"""
+
+import gzip
+import hashlib
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+DATA_VERSION_KEY = "data-version"
+log = logging.getLogger(__name__)
+
+
+def data_changed() -> None:
+    """Bump the version that cached map and table data are keyed on, so they are rebuilt."""
+    try:
+        cache.incr(DATA_VERSION_KEY)
+    except ValueError:  # no version yet, or it expired: start from a value no earlier version had
+        cache.set(DATA_VERSION_KEY, time.time_ns(), None)
+    except Exception:  # Redis down: cached data expires on its own; the write itself has succeeded
+        log.warning("could not bump the cached data version", exc_info=True)
+
+
+def data_version() -> int | None:
+    """The current data version, or None when it cannot be known (Redis down): then cache nothing."""
+    try:
+        version = cache.get(DATA_VERSION_KEY)
+        if version is None:
+            cache.add(DATA_VERSION_KEY, time.time_ns(), None)
+            version = cache.get(DATA_VERSION_KEY)
+    except Exception:
+        log.warning("could not read the cached data version", exc_info=True)
+        return None
+    return version
+
+
+def cached(namespace: str, parameters: str, build, timeout: int | None = None):
+    """What `build()` returns, cached per data version and parameters.
+
+    Returns the value and a tag that changes whenever the value may have (usable as an ETag).
+    """
+    version = data_version()
+    digest = hashlib.sha256(parameters.encode()).hexdigest()[:32]
+    key = f"{namespace}:{version}:{digest}"
+    value = None
+    if version is not None:
+        try:
+            value = cache.get(key)
+        except Exception:
+            log.warning("could not read cached %s", namespace, exc_info=True)
+    if value is None:
+        value = build()
+        if version is not None:
+            try:
+                cache.set(key, value, timeout or settings.MAP_DATA_CACHE_SECONDS)
+            except Exception:
+                log.warning("could not cache %s", namespace, exc_info=True)
+    tag = f"{version}-{digest}" if version is not None else hashlib.sha256(repr(value).encode()).hexdigest()[:24]
+    return value, tag
+
+
+def cached_gzip(namespace: str, parameters: str, build) -> tuple[bytes, str]:
+    """The gzip-compressed text `build()` returns, cached per data version and parameters."""
+    return cached(
+        namespace, parameters, lambda: gzip.compress(build().encode(), compresslevel=settings.MAP_DATA_GZIP_LEVEL)
+    )

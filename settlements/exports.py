@@ -1,0 +1,127 @@
+"""Exports of exactly the filtered rows a table shows: CSV, XLSX, GeoJSON and HXL.
+
+CSV, HXL and GeoJSON stream from a server-side cursor; XLSX goes through openpyxl's write-only
+workbook, which keeps rows in a temporary file. Neither holds the rows in memory. Text that a
+spreadsheet would run as a formula (starting with = + - @, tab or carriage return) is written
+with a leading apostrophe, so it shows as the text it is.
+"""
+
+import csv
+import datetime
+import json
+import re
+import tempfile
+from decimal import Decimal
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+
+from settlements.tables import Column, Table
+
+FORMATS = ("csv", "xlsx", "geojson", "hxl")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_ROWS = 2000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralise(value):
+    """A text cell a spreadsheet would evaluate, made plain text; every other value as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def cell(column: Column, row: dict):
+    value = column.display(row)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return value.normalize() if value == value.to_integral() else value
+    if isinstance(value, float):
+        return round(value, 6)
+    return neutralise(value)
+
+
+def iterate(rows):
+    return rows.iterator(chunk_size=CHUNK_ROWS)
+
+
+class _Line:
+    """csv.writer target that hands back the line it was given."""
+
+    def write(self, text):
+        return text
+
+
+def csv_lines(table: Table, rows, *, hxl: bool = False, bom: bool = False):
+    writer = csv.writer(_Line())
+    if bom:
+        yield "\ufeff"
+    yield writer.writerow([column.label for column in table.columns])
+    if hxl:
+        yield writer.writerow([column.hxl for column in table.columns])
+    for row in iterate(rows):
+        yield writer.writerow([cell(column, row) for column in table.columns])
+
+
+def geojson_chunks(table: Table, rows):
+    yield '{"type":"FeatureCollection","features":['
+    columns = [column for column in table.columns if column.key not in ("lat", "lon")]
+    for index, row in enumerate(iterate(rows)):
+        geometry = None
+        if row["lon"] is not None:
+            geometry = {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]}
+        properties = {column.key: plain(column.display(row)) for column in columns}
+        feature = {"type": "Feature", "id": row["pk"], "geometry": geometry, "properties": properties}
+        yield ("," if index else "") + json.dumps(feature, ensure_ascii=False)
+    yield "]}"
+
+
+def plain(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def xlsx_file(table: Table, rows):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(table.title[:31])
+    sheet.append([column.label for column in table.columns])
+    for row in iterate(rows):
+        sheet.append([cell(column, row) for column in table.columns])
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it when sent)
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def file_name(table: Table, parameters: dict[str, str], extension: str) -> str:
+    """aidtrack-requests-2026-11-23-governorate-SY07-category-food.csv"""
+    parts = ["aidtrack", table.name, timezone.localdate().isoformat()]
+    for key, value in sorted(parameters.items()):
+        if key in ("export", "bom", "page") or not value:
+            continue
+        parts += [key, value]
+    stem = re.sub(r"[^\w.-]+", "_", "-".join(parts), flags=re.ASCII).strip("_")[:150]
+    return f"{stem}.{extension}"
+
+
+def export_response(table: Table, rows, export: str, parameters: dict[str, str]):
+    if export == "xlsx":
+        return FileResponse(
+            xlsx_file(table, rows), as_attachment=True, filename=file_name(table, parameters, "xlsx"), content_type=XLSX
+        )
+    if export == "geojson":
+        body, content_type, extension = geojson_chunks(table, rows), "application/geo+json", "geojson"
+    else:
+        bom = parameters.get("bom") in ("1", "true", "yes")
+        body = csv_lines(table, rows, hxl=export == "hxl", bom=bom)
+        content_type, extension = "text/csv; charset=utf-8", "csv"
+        if export == "hxl":
+            extension = "hxl.csv"
+    response = StreamingHttpResponse((chunk.encode() for chunk in body), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name(table, parameters, extension)}"'
+    return response

@@ -1,0 +1,217 @@
+"""FilterSets shared by the map, the tables, the exports and the API: one filter, one meaning.
+
+Every page takes the same parameters:
+  governorate, district   admin P-codes (SY07, SY0700)
+  category                settlements and camps with an open need of that category; requests of it
+  priority                settlements and camps whose most urgent open need has it (0 = no open need);
+                          requests of that priority
+  status                  settlements and camps with a request in that status; requests in it
+  on_list                 on the latest daily list (true/false)
+  stale                   last confirmed by a list more than STALE_AFTER_DAYS ago (true/false)
+  q                       text in any script: P-code, English, Arabic, or any spelling the matcher knows
+  sort                    a column, with '-' for descending
+"""
+
+import datetime
+
+import django_filters as df
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from settlements.matching import name_key
+from settlements.models import AdminArea, AidRequest, Camp, Settlement, SettlementAlias
+
+PRIORITY_CHOICES = [(0, "none"), *AidRequest.Priority.choices]
+
+
+def stale_before() -> datetime.date:
+    """Settlements last confirmed before this day are stale."""
+    return timezone.localdate() - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
+
+
+def stale_condition(path: str, stale: bool) -> Q:
+    cutoff = stale_before()
+    return Q(**{f"{path}__lt": cutoff}) if stale else Q(**{f"{path}__gte": cutoff})
+
+
+def settlement_text_condition(text: str, prefix: str = "") -> Q:
+    """A settlement named `text` in any script or spelling, or with that P-code."""
+    text = text.strip()
+    condition = (
+        Q(**{f"{prefix}pcode__iexact": text})
+        | Q(**{f"{prefix}name_en__icontains": text})
+        | Q(**{f"{prefix}name_ar__icontains": text})
+    )
+    key = name_key(text)
+    if key:
+        aliases = SettlementAlias.objects.filter(settlement=OuterRef(f"{prefix}pk"), keys__contains=[key])
+        condition |= Q(**{f"{prefix}name_keys__contains": [key]}) | Q(Exists(aliases))
+    return condition
+
+
+def camp_text_condition(text: str, prefix: str = "") -> Q:
+    text = text.strip()
+    return Q(**{f"{prefix}name_en__icontains": text}) | Q(**{f"{prefix}name_ar__icontains": text})
+
+
+class SortFilter(df.OrderingFilter):
+    """Order by a column, up or down; rows without a value come last either way."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        column = F(self.param_map[param.lstrip("-")])
+        return column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+
+
+class AnyYesNo(df.widgets.BooleanWidget):
+    """Yes / no, or blank for either; blank values stay out of the URL."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "any"), ("true", "yes"), ("false", "no")]
+
+
+def yes_no(label: str, **kwargs) -> df.BooleanFilter:
+    return df.BooleanFilter(label=label, widget=AnyYesNo, **kwargs)
+
+
+def area_field(level: AdminArea.Level, label: str) -> df.ModelChoiceFilter:
+    return df.ModelChoiceFilter(
+        label=label,
+        queryset=AdminArea.objects.filter(level=level).order_by("name_en"),
+        to_field_name="pcode",
+        method="filter_area",
+    )
+
+
+class TargetFilterSet(df.FilterSet):
+    """Settlements and camps, filtered by what is known about them and by their aid requests."""
+
+    request_field = ""  # how an AidRequest points at the target: "settlement" or "camp"
+    area_paths = {"governorate": "governorate", "district": "district"}
+
+    governorate = area_field(AdminArea.Level.GOVERNORATE, "Governorate")
+    category = df.ChoiceFilter(label="Open need", choices=AidRequest.Category.choices, method="filter_category")
+    priority = df.ChoiceFilter(label="Most urgent need", choices=PRIORITY_CHOICES, method="filter_priority")
+    status = df.ChoiceFilter(label="Request status", choices=AidRequest.Status.choices, method="filter_status")
+    q = df.CharFilter(label="Search", method="filter_text")
+
+    def requests(self, **conditions):
+        return AidRequest.objects.filter(**{self.request_field: OuterRef("pk")}, **conditions)
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(**{self.area_paths[name]: value})
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(Exists(self.requests(category=value, status__in=AidRequest.OPEN_STATUSES)))
+
+    def filter_priority(self, queryset, name, value):
+        """The most urgent open need has this priority; 0 means no open need at all."""
+        value = int(value)
+        more_urgent = self.requests(status__in=AidRequest.OPEN_STATUSES, priority__gt=value)
+        queryset = queryset.filter(~Exists(more_urgent))
+        if value:
+            queryset = queryset.filter(Exists(self.requests(status__in=AidRequest.OPEN_STATUSES, priority=value)))
+        return queryset
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(Exists(self.requests(status=value)))
+
+
+class SettlementFilterSet(TargetFilterSet):
+    request_field = "settlement"
+
+    district = area_field(AdminArea.Level.DISTRICT, "District")
+    on_list = yes_no("On the latest list", field_name="on_latest_list")
+    stale = yes_no("Stale", method="filter_stale")
+    sort = SortFilter(
+        fields=[
+            ("name_en", "name"),
+            ("pcode", "pcode"),
+            ("governorate__name_en", "governorate"),
+            ("population", "population"),
+            ("last_listed", "last_listed"),
+            ("last_confirmed", "last_confirmed"),
+        ]
+    )
+
+    class Meta:
+        model = Settlement
+        fields = []
+
+    def filter_stale(self, queryset, name, value):
+        return queryset.filter(stale_condition("last_confirmed", value))
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(settlement_text_condition(value))
+
+
+class CampFilterSet(TargetFilterSet):
+    request_field = "camp"
+    area_paths = {"governorate": "governorate", "district": "near_settlement__district"}
+
+    district = area_field(AdminArea.Level.DISTRICT, "District")
+    camp_status = df.ChoiceFilter(label="Camp", field_name="status", choices=Camp.Status.choices)
+    sort = SortFilter(
+        fields=[
+            ("name_en", "name"),
+            ("governorate__name_en", "governorate"),
+            ("population", "population"),
+            ("capacity", "capacity"),
+            ("last_assessed", "last_assessed"),
+        ]
+    )
+
+    class Meta:
+        model = Camp
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(camp_text_condition(value))
+
+
+class AidRequestFilterSet(df.FilterSet):
+    governorate = area_field(AdminArea.Level.GOVERNORATE, "Governorate")
+    district = area_field(AdminArea.Level.DISTRICT, "District")
+    category = df.ChoiceFilter(label="Category", choices=AidRequest.Category.choices)
+    priority = df.ChoiceFilter(label="Priority", choices=PRIORITY_CHOICES)
+    status = df.ChoiceFilter(label="Status", choices=AidRequest.Status.choices)
+    on_list = yes_no("On the latest list", field_name="settlement__on_latest_list")
+    stale = yes_no("Stale", method="filter_stale")
+    source = df.ChoiceFilter(label="Source", choices=AidRequest.Source.choices)
+    target = df.ChoiceFilter(
+        label="For", choices=[("settlement", "settlements"), ("camp", "camps")], method="filter_target"
+    )
+    q = df.CharFilter(label="Search", method="filter_text")
+    sort = SortFilter(
+        fields=[
+            ("priority", "priority"),
+            ("category", "category"),
+            ("quantity", "quantity"),
+            ("status", "status"),
+            ("needed_by", "needed_by"),
+            ("created_at", "created"),
+            ("id", "id"),
+        ]
+    )
+
+    class Meta:
+        model = AidRequest
+        fields = []
+
+    def filter_area(self, queryset, name, value):
+        if name == "governorate":
+            return queryset.filter(Q(settlement__governorate=value) | Q(camp__governorate=value))
+        return queryset.filter(Q(settlement__district=value) | Q(camp__near_settlement__district=value))
+
+    def filter_stale(self, queryset, name, value):
+        return queryset.filter(stale_condition("settlement__last_confirmed", value))
+
+    def filter_target(self, queryset, name, value):
+        return queryset.filter(**{f"{value}__isnull": False})
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(
+            settlement_text_condition(value, prefix="settlement__") | camp_text_condition(value, prefix="camp__")
+        )

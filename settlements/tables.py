@@ -1,0 +1,219 @@
+"""The coordinators' tables: their columns, rows and totals, shared by the pages and the exports.
+
+A table's rows are plain dicts from `.values()`, so an export streams them from a server-side
+cursor without building model instances, and the page shows exactly what the export writes.
+Each column carries its HXL 1.1 hashtag for the HXL export.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Case, CharField, F, FloatField, Func, Sum, When
+from django.db.models.functions import Coalesce
+
+from settlements import selectors
+from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
+from settlements.models import AidRequest, Camp
+
+
+class X(Func):
+    function = "ST_X"
+    output_field = FloatField()
+
+
+class Y(Func):
+    function = "ST_Y"
+    output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    hxl: str
+    sort: str = ""  # the `sort` parameter value that orders by this column
+    numeric: bool = False
+    choices: dict = field(default_factory=dict)  # stored value -> label
+
+    def display(self, row: dict):
+        value = row.get(self.key)
+        return self.choices.get(value, value) if self.choices else value
+
+
+LOCATION = [Column("lat", "Latitude", "#geo+lat", numeric=True), Column("lon", "Longitude", "#geo+lon", numeric=True)]
+PRIORITY_LABELS = {0: "none", **dict(AidRequest.Priority.choices)}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    filterset: type
+    columns: list[Column]
+    rows: callable  # queryset -> queryset of dicts with every column's key
+    link: str  # the column whose cell links to the row's detail page
+
+    def total_figures(self, queryset) -> list[tuple[str, object]]:
+        return TOTALS[self.name](queryset)
+
+
+def settlement_rows(queryset):
+    return queryset.select_related(None).values(
+        "pk",
+        "pcode",
+        "name_en",
+        "name_ar",
+        "population",
+        "returnees",
+        "houses_destroyed",
+        "on_latest_list",
+        "last_listed",
+        "last_confirmed",
+        governorate_name=F("governorate__name_en"),
+        governorate_pcode=F("governorate__pcode"),
+        district_name=F("district__name_en"),
+        need=selectors.need_priority("settlement"),
+        lat=Y("location"),
+        lon=X("location"),
+    )
+
+
+def camp_rows(queryset):
+    return queryset.values(
+        "pk",
+        "name_en",
+        "name_ar",
+        "population",
+        "capacity",
+        "status",
+        "last_assessed",
+        governorate_name=F("governorate__name_en"),
+        governorate_pcode=F("governorate__pcode"),
+        near_pcode=F("near_settlement__pcode"),
+        organization=F("managing_organization__name"),
+        need=selectors.need_priority("camp"),
+        lat=Y("location"),
+        lon=X("location"),
+    )
+
+
+def request_rows(queryset):
+    target_name = Case(
+        When(settlement__isnull=False, then=F("settlement__name_en")),
+        default=F("camp__name_en"),
+        output_field=CharField(),
+    )
+    point = Coalesce("location", "settlement__location", "camp__location")
+    return queryset.with_progress().values(
+        "pk",
+        "category",
+        "quantity",
+        "unit",
+        "delivered",
+        "gap",
+        "priority",
+        "status",
+        "needed_by",
+        "source",
+        "settlement_id",
+        "camp_id",
+        target=target_name,
+        target_pcode=F("settlement__pcode"),
+        governorate_name=Coalesce("settlement__governorate__name_en", "camp__governorate__name_en"),
+        governorate_pcode=Coalesce("settlement__governorate__pcode", "camp__governorate__pcode"),
+        organization=F("requesting_organization__name"),
+        lat=Y(point),
+        lon=X(point),
+    )
+
+
+SETTLEMENTS = Table(
+    name="settlements",
+    title="Settlements",
+    filterset=SettlementFilterSet,
+    rows=settlement_rows,
+    link="name_en",
+    columns=[
+        Column("pcode", "P-code", "#loc+code", sort="pcode"),
+        Column("name_en", "Name", "#loc+name", sort="name"),
+        Column("name_ar", "Name (Arabic)", "#loc+name+i_ar"),
+        Column("governorate_name", "Governorate", "#adm1+name", sort="governorate"),
+        Column("governorate_pcode", "Governorate P-code", "#adm1+code"),
+        Column("district_name", "District", "#adm2+name"),
+        Column("population", "Population", "#population", sort="population", numeric=True),
+        Column("returnees", "Returnees", "#population+returnees", numeric=True),
+        Column("houses_destroyed", "Houses destroyed", "#impact+houses+destroyed", numeric=True),
+        Column("need", "Most urgent need", "#severity", choices=PRIORITY_LABELS),
+        Column("on_latest_list", "On latest list", "#status+listed"),
+        Column("last_listed", "Last listed", "#date+listed", sort="last_listed"),
+        Column("last_confirmed", "Last confirmed", "#date+confirmed", sort="last_confirmed"),
+        *LOCATION,
+    ],
+)
+
+CAMPS = Table(
+    name="camps",
+    title="Camps",
+    filterset=CampFilterSet,
+    rows=camp_rows,
+    link="name_en",
+    columns=[
+        Column("name_en", "Name", "#loc+name", sort="name"),
+        Column("name_ar", "Name (Arabic)", "#loc+name+i_ar"),
+        Column("governorate_name", "Governorate", "#adm1+name", sort="governorate"),
+        Column("governorate_pcode", "Governorate P-code", "#adm1+code"),
+        Column("near_pcode", "Near settlement", "#loc+code+near"),
+        Column("population", "Population", "#population+idps", sort="population", numeric=True),
+        Column("capacity", "Capacity", "#capacity", sort="capacity", numeric=True),
+        Column("status", "Status", "#status", choices=dict(Camp.Status.choices)),
+        Column("organization", "Managed by", "#org+name"),
+        Column("need", "Most urgent need", "#severity", choices=PRIORITY_LABELS),
+        Column("last_assessed", "Last assessed", "#date+assessed", sort="last_assessed"),
+        *LOCATION,
+    ],
+)
+
+REQUESTS = Table(
+    name="requests",
+    title="Aid requests",
+    filterset=AidRequestFilterSet,
+    rows=request_rows,
+    link="target",
+    columns=[
+        Column("pk", "ID", "#activity+id", sort="id", numeric=True),
+        Column("target", "For", "#loc+name"),
+        Column("target_pcode", "P-code", "#loc+code"),
+        Column("governorate_name", "Governorate", "#adm1+name"),
+        Column("governorate_pcode", "Governorate P-code", "#adm1+code"),
+        Column("category", "Category", "#sector", sort="category", choices=dict(AidRequest.Category.choices)),
+        Column("quantity", "Requested", "#targeted+quantity", sort="quantity", numeric=True),
+        Column("delivered", "Delivered", "#reached+quantity", numeric=True),
+        Column("gap", "Gap", "#inneed+quantity", numeric=True),
+        Column("unit", "Unit", "#indicator+unit", choices=dict(AidRequest.Unit.choices)),
+        Column("priority", "Priority", "#severity", sort="priority", choices=PRIORITY_LABELS),
+        Column("status", "Status", "#status", sort="status", choices=dict(AidRequest.Status.choices)),
+        Column("needed_by", "Needed by", "#date+deadline", sort="needed_by"),
+        Column("organization", "Requested by", "#org+name"),
+        Column("source", "Source", "#meta+source", choices=dict(AidRequest.Source.choices)),
+        *LOCATION,
+    ],
+)
+
+TABLES = {table.name: table for table in (SETTLEMENTS, CAMPS, REQUESTS)}
+
+
+def _people(queryset) -> list[tuple[str, object]]:
+    totals = queryset.order_by().aggregate(people=Sum("population"))
+    return [("People", totals["people"] or 0)]
+
+
+def _tonnes(queryset) -> list[tuple[str, object]]:
+    totals = queryset.filter(unit=AidRequest.Unit.TONNES).progress_totals()
+    return [
+        ("Tonnes requested", totals["requested"]),
+        ("Tonnes delivered", totals["delivered"]),
+        ("Tonnes still needed", totals["gap"]),
+        ("Open requests", queryset.filter(status__in=AidRequest.OPEN_STATUSES).order_by().count()),
+    ]
+
+
+TOTALS = {"settlements": _people, "camps": _people, "requests": _tonnes}

@@ -1,0 +1,128 @@
+"""The coordinators' map: the page, its data layers and its popups."""
+
+from django.conf import settings
+from django.contrib.gis.geos import Polygon
+from django.core.exceptions import BadRequest
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from settlements import selectors
+from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
+from settlements.models import AidRequest, Camp, Settlement
+from settlements.views.common import cached_json, can_view, filtered
+
+GEOJSON = "application/geo+json"
+
+
+def syria_bounds() -> list[list[float]]:
+    """[[south, west], [north, east]] of the country, as Leaflet takes them."""
+    west, south, east, north = settings.LEAFLET_CONFIG["SPATIAL_EXTENT"]
+    return [[south, west], [north, east]]
+
+
+def map_config(request) -> dict:
+    """What map scripts need to know, handed over with json_script (no inline script)."""
+    return {
+        "tiles": {"url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION},
+        "bounds": syria_bounds(),
+        "data": {
+            "settlements": reverse("map:settlements"),
+            "camps": reverse("map:camps"),
+            "governorates": reverse("map:governorates"),
+        },
+        "popup": {
+            "settlement": reverse("map:settlement-popup", args=[0]),
+            "camp": reverse("map:camp-popup", args=[0]),
+        },
+        "table": reverse("tables:settlements"),
+        "staff": request.user.has_perm("settlements.change_settlement"),
+    }
+
+
+@can_view("settlement")
+def map_page(request):
+    filterset = filtered(SettlementFilterSet, request, Settlement.objects.none(), strict=False)
+    context = {"filter": filterset, "map_config": map_config(request)}
+    return render(request, "map/map.html", context, status=200 if filterset.is_valid() else 400)
+
+
+def within_bbox(request, queryset):
+    """Only the points inside ?bbox=west,south,east,north (degrees), when given."""
+    raw = request.GET.get("bbox")
+    if not raw:
+        return queryset
+    try:
+        west, south, east, north = (float(part) for part in raw.split(","))
+    except ValueError:
+        raise BadRequest("bbox must be west,south,east,north in degrees") from None
+    return queryset.filter(location__intersects=Polygon.from_bbox((west, south, east, north)))
+
+
+@can_view("settlement")
+def settlement_points(request):
+    filterset = filtered(SettlementFilterSet, request, Settlement.objects.all())
+    points = within_bbox(request, filterset.qs)
+    return cached_json(request, "map-settlements", lambda: selectors.settlement_map_data(points), GEOJSON)
+
+
+@can_view("camp")
+def camp_points(request):
+    filterset = filtered(CampFilterSet, request, Camp.objects.all())
+    points = within_bbox(request, filterset.qs)
+    return cached_json(request, "map-camps", lambda: selectors.camp_map_data(points), GEOJSON)
+
+
+@can_view("aidrequest")
+def governorate_areas(request):
+    """Governorate outlines with open requests and missing tonnes, under the same filters."""
+    filterset = filtered(AidRequestFilterSet, request, AidRequest.objects.all())
+    return cached_json(request, "map-governorates", lambda: selectors.governorate_needs(filterset.qs), GEOJSON)
+
+
+def place_names(obj) -> dict:
+    return {"name_en": obj.name_en, "name_ar": obj.name_ar}
+
+
+def admin_link(request, obj) -> str | None:
+    model = obj._meta.model_name
+    if request.user.has_perm(f"settlements.change_{model}"):
+        return reverse(f"admin:settlements_{model}_change", args=[obj.pk])
+    return None
+
+
+@can_view("settlement")
+def settlement_popup(request, pk):
+    settlement = get_object_or_404(Settlement.objects.select_related("governorate"), pk=pk)
+    return JsonResponse(
+        {
+            **place_names(settlement),
+            "pcode": settlement.pcode,
+            "governorate": settlement.governorate.name_en,
+            "population": settlement.population,
+            "on_latest_list": settlement.on_latest_list,
+            "last_listed": settlement.last_listed,
+            "last_confirmed": settlement.last_confirmed,
+            "needs": selectors.needs_by_category(settlement.aid_requests.all()),
+            "url": reverse("tables:settlement", args=[settlement.pcode]),
+            "admin_url": admin_link(request, settlement),
+        }
+    )
+
+
+@can_view("camp")
+def camp_popup(request, pk):
+    camp = get_object_or_404(Camp.objects.select_related("governorate"), pk=pk)
+    return JsonResponse(
+        {
+            **place_names(camp),
+            "governorate": camp.governorate.name_en,
+            "population": camp.population,
+            "population_is_estimate": camp.population_is_estimate,
+            "status": camp.get_status_display(),
+            "last_assessed": camp.last_assessed,
+            "needs": selectors.needs_by_category(camp.aid_requests.all()),
+            "url": reverse("tables:camp", args=[camp.pk]),
+            "admin_url": admin_link(request, camp),
+        }
+    )

@@ -1,0 +1,162 @@
+"""Tables, detail pages and their exports: the numbers behind the map."""
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import BadRequest
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from settlements import selectors
+from settlements.caching import cached
+from settlements.exports import FORMATS, export_response
+from settlements.models import AidRequest, Camp, Delivery, ListEntry, Settlement
+from settlements.pagination import EstimatedCountPaginator
+from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS, Table
+from settlements.views.common import can_view, canonical_parameters, filtered
+from settlements.views.maps import admin_link
+
+PAGE_SIZE = 50
+
+
+def row_link(table: Table, row: dict) -> str:
+    if table is SETTLEMENTS:
+        return reverse("tables:settlement", args=[row["pcode"]])
+    if table is CAMPS:
+        return reverse("tables:camp", args=[row["pk"]])
+    if row["settlement_id"]:
+        return reverse("tables:settlement", args=[row["target_pcode"]])
+    return reverse("tables:camp", args=[row["camp_id"]])
+
+
+def stable_order(queryset):
+    """The chosen order, then the primary key, so pages never repeat or skip a row."""
+    ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+    return queryset.order_by(*ordering, "pk")
+
+
+def deliveries_by_request(request_ids) -> dict[int, list[Delivery]]:
+    found = defaultdict(list)
+    deliveries = Delivery.objects.filter(request_id__in=request_ids).select_related("delivering_organization")
+    for delivery in deliveries:
+        found[delivery.request_id].append(delivery)
+    return found
+
+
+def table_page(request, table: Table, queryset):
+    export = request.GET.get("export")
+    filterset = filtered(table.filterset, request, queryset, strict=bool(export))
+    rows = table.rows(stable_order(filterset.qs))
+    if export:
+        if export not in FORMATS:
+            raise BadRequest(f"export must be one of {', '.join(FORMATS)}")
+        return export_response(table, rows, export, request.GET.dict())
+
+    paginator = EstimatedCountPaginator(rows, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row["url"] = row_link(table, row)
+        row["cells"] = [(column, column.display(row)) for column in table.columns if column.key not in ("lat", "lon")]
+    if table is REQUESTS:
+        found = deliveries_by_request([row["pk"] for row in page.object_list])
+        for row in page.object_list:
+            row["deliveries"] = found.get(row["pk"], [])
+    totals, _ = cached(
+        f"totals-{table.name}",
+        canonical_parameters(request, ignore=("export", "page", "sort", "bom")),
+        lambda: table.total_figures(filterset.qs),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "table": table,
+        "filter": filterset,
+        "page": page,
+        "paginator": paginator,
+        "columns": [column for column in table.columns if column.key not in ("lat", "lon")],
+        "totals": totals,
+        "query": query.urlencode(),
+        "sort": request.GET.get("sort", ""),
+        "exports": FORMATS,
+    }
+    return render(request, "tables/table.html", context, status=200 if filterset.is_valid() else 400)
+
+
+@can_view("settlement")
+def settlement_table(request):
+    return table_page(request, SETTLEMENTS, Settlement.objects.all())
+
+
+@can_view("camp")
+def camp_table(request):
+    return table_page(request, CAMPS, Camp.objects.all())
+
+
+@can_view("aidrequest")
+def request_table(request):
+    return table_page(request, REQUESTS, AidRequest.objects.all())
+
+
+def requests_of(target_requests):
+    """A target's requests with progress and deliveries, open ones first."""
+    deliveries = Prefetch("deliveries", Delivery.objects.select_related("delivering_organization"))
+    requests = target_requests.with_progress().select_related("requesting_organization").prefetch_related(deliveries)
+    open_requests = [r for r in requests if r.status in AidRequest.OPEN_STATUSES]
+    closed_requests = [r for r in requests if r.status not in AidRequest.OPEN_STATUSES]
+    return open_requests, closed_requests
+
+
+def point_config(obj) -> dict:
+    """What the detail page's small map draws (handed over with json_script)."""
+    tiles = {"url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION}
+    return {"lat": obj.location.y, "lon": obj.location.x, "name": obj.name_en, "tiles": tiles}
+
+
+@can_view("settlement")
+def settlement_detail(request, pcode):
+    settlement = get_object_or_404(
+        Settlement.objects.select_related("governorate", "district", "sub_district"), pcode=pcode
+    )
+    open_requests, closed_requests = requests_of(settlement.aid_requests.all())
+    listings = (
+        ListEntry.objects.filter(settlement=settlement)
+        .select_related("snapshot")
+        .order_by("-snapshot__list_date", "row")
+    )
+    edits = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Settlement), object_id=str(settlement.pk)
+    ).select_related("user")[:50]
+    context = {
+        "place": settlement,
+        "open_requests": open_requests,
+        "closed_requests": closed_requests,
+        "needs": selectors.needs_by_category(settlement.aid_requests.all()),
+        "listings": listings,
+        "edits": edits,
+        "request_history": AidRequest.history.filter(settlement_id=settlement.pk).select_related("history_user")[:50],
+        "admin_url": admin_link(request, settlement),
+        "point": point_config(settlement),
+    }
+    return render(request, "tables/settlement_detail.html", context)
+
+
+@can_view("camp")
+def camp_detail(request, pk):
+    camp = get_object_or_404(
+        Camp.objects.select_related("governorate", "near_settlement", "managing_organization"), pk=pk
+    )
+    open_requests, closed_requests = requests_of(camp.aid_requests.all())
+    context = {
+        "place": camp,
+        "open_requests": open_requests,
+        "closed_requests": closed_requests,
+        "needs": selectors.needs_by_category(camp.aid_requests.all()),
+        "camp_history": camp.history.select_related("history_user")[:50],
+        "request_history": AidRequest.history.filter(camp_id=camp.pk).select_related("history_user")[:50],
+        "admin_url": admin_link(request, camp),
+        "point": point_config(camp),
+    }
+    return render(request, "tables/camp_detail.html", context)
