@@ -1,4 +1,12 @@
 # One image for web, worker and beat.
+
+# Browser libraries (Supercluster, Chart.js) from the npm registry, pinned by package-lock.json.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+COPY scripts/vendor-assets.sh scripts/
+RUN scripts/vendor-assets.sh
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,6 +23,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+COPY --from=assets /build/static/vendor static/vendor
 # collectstatic only reads settings; this build-time key never reaches a running container.
 RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput --verbosity 0
 

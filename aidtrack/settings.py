@@ -93,6 +93,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "drf_spectacular",
     "leaflet",
     "simple_history",
     "settlements",
@@ -277,6 +281,34 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     },
+}
+
+# The REST API: session login or a per-user token ("Authorization: Token ..."), model permissions
+# as in the admin, per-user throttling in the Redis cache, cursor pages, an OpenAPI 3 schema.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a caller without credentials is told so (401 with WWW-Authenticate: Token).
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["settlements.api.permissions.ModelPermissions"],
+    "DEFAULT_THROTTLE_CLASSES": ["settlements.api.permissions.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_USER_RATE", "5000/hour")},
+    "DEFAULT_PAGINATION_CLASS": "settlements.api.pagination.CursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AidTrack API",
+    "DESCRIPTION": "Settlements, camps, aid requests, deliveries and the daily lists of Syrian settlements in need.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 LEAFLET_CONFIG = {

@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("imports/", include((import_patterns, "imports"))),
     path("map/", include((map_patterns, "map"))),
+    path("api/", include(("settlements.api.urls", "api"))),
     path("", include((table_patterns, "tables"))),
 ]

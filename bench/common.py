@@ -13,6 +13,7 @@ BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgis://postgres@12
 ENV = {**os.environ, "DATABASE_URL": BENCH_DATABASE_URL, "DJANGO_SETTINGS_MODULE": "aidtrack.settings"}
 ENV["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 ENV["LOG_LEVEL"] = "WARNING"
+ENV["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"  # testserver: in-process Django test clients
 
 
 def manage(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -96,10 +97,10 @@ def seed_requests(total: int) -> None:
             """
             INSERT INTO settlements_aidrequest (settlement_id, category, quantity, unit, priority, status,
                 status_set_by_staff, source, description, needed_by, created_at, updated_at)
-            SELECT s.ids[1 + g % array_length(s.ids, 1)],
-                   (ARRAY['food','medicine','water','shelter','health','education'])[1 + g % 6],
-                   1 + g % 97, 't', 1 + g % 4, CASE WHEN g % 3 = 0 THEN 'partial' ELSE 'open' END,
-                   false, 'manual', %s, DATE '2030-01-01' + (g % 90), now(), now()
+            SELECT s.ids[1 + g %% array_length(s.ids, 1)],
+                   (ARRAY['food','medicine','water','shelter','health','education'])[1 + g %% 6],
+                   1 + g %% 97, 't', 1 + g %% 4, CASE WHEN g %% 3 = 0 THEN 'partial' ELSE 'open' END,
+                   false, 'manual', %s, DATE '2030-01-01' + (g %% 90), now(), now()
             FROM generate_series(%s, %s) g,
                  (SELECT array_agg(id ORDER BY id) AS ids FROM settlements_settlement) s
             """,

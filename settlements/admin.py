@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import CharField, Count, F, Func, Q, Value
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -11,7 +10,6 @@ from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from settlements import services
-from settlements.caching import data_changed
 from settlements.matching import name_key
 from settlements.models import (
     AdminArea,
@@ -36,33 +34,24 @@ class RecordsEditorMixin:
     """Fill created_by / updated_by on every object saved through the admin, inlines included,
     and have maps and tables rebuild their cached data once the change is committed."""
 
-    @staticmethod
-    def _stamp(obj, user):
-        if hasattr(obj, "created_by_id") and obj.created_by_id is None:
-            obj.created_by = user
-        if hasattr(obj, "updated_by_id"):
-            obj.updated_by = user
-
     def save_model(self, request, obj, form, change):
-        self._stamp(obj, request.user)
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(data_changed)
+        # The form has validated; a delivery may have moved from another request.
+        previous = form.initial.get("request") if isinstance(obj, Delivery) else None
+        services.save_record(obj=obj, user=request.user, validate=False, previous_request_id=previous)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        transaction.on_commit(data_changed)
+        services.delete_record(obj=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        transaction.on_commit(data_changed)
+        for obj in queryset:
+            services.delete_record(obj=obj, user=request.user)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for obj in instances:
-            self._stamp(obj, request.user)
-            obj.save()
+            services.save_record(obj=obj, user=request.user, validate=False)
         for obj in formset.deleted_objects:
-            obj.delete()
+            services.delete_record(obj=obj, user=request.user)
         formset.save_m2m()
 
 
@@ -364,21 +353,6 @@ class DeliveryAdmin(RecordsEditorMixin, SimpleHistoryAdmin):
     @admin.display(description="quantity", ordering="quantity")
     def quantity_display(self, obj):
         return f"{format_quantity(obj.quantity)} {obj.get_unit_display()}"
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # A delivery moved to another request changes both requests' progress.
-        request_ids = {obj.request_id, form.initial.get("request")} - {None}
-        services.refresh_request_status(request_ids=request_ids)
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.refresh_request_status(request_ids=[obj.request_id])
-
-    def delete_queryset(self, request, queryset):
-        request_ids = list(queryset.values_list("request_id", flat=True).distinct())
-        super().delete_queryset(request, queryset)
-        services.refresh_request_status(request_ids=request_ids)
 
 
 @admin.register(ImportRun)

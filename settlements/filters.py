@@ -18,6 +18,8 @@ import django_filters as df
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from settlements.matching import name_key
 from settlements.models import AdminArea, AidRequest, Camp, Settlement, SettlementAlias
@@ -76,8 +78,13 @@ def yes_no(label: str, **kwargs) -> df.BooleanFilter:
     return df.BooleanFilter(label=label, widget=AnyYesNo, **kwargs)
 
 
-def area_field(level: AdminArea.Level, label: str) -> df.ModelChoiceFilter:
-    return df.ModelChoiceFilter(
+@extend_schema_field(OpenApiTypes.STR)
+class AreaFilter(df.ModelChoiceFilter):
+    """An administrative area, named by its P-code."""
+
+
+def area_field(level: AdminArea.Level, label: str) -> AreaFilter:
+    return AreaFilter(
         label=label,
         queryset=AdminArea.objects.filter(level=level).order_by("name_en"),
         to_field_name="pcode",

@@ -41,6 +41,46 @@ def refresh_request_status(*, request_ids: Iterable[int]) -> int:
     return AidRequest.objects.filter(pk__in=list(request_ids), status_set_by_staff=False).update(status=derived)
 
 
+def _requests_affected(obj, previous_request_id=None) -> set[int]:
+    """The aid requests whose progress a saved or deleted record changes."""
+    if isinstance(obj, AidRequest):
+        return {obj.pk} - {None}
+    if isinstance(obj, Delivery):
+        # A delivery moved to another request changes both requests' progress.
+        return {obj.request_id, previous_request_id} - {None}
+    return set()
+
+
+@transaction.atomic
+def save_record(*, obj, user, validate: bool = True, previous_request_id: int | None = None):
+    """Save a settlement, camp, organisation, aid request or delivery as `user` edited it.
+
+    The admin and the API both come here: the record is validated (the admin's form has done it
+    already), stamped with its editor, recorded in the edit history under that user, the progress
+    of the requests it touches re-derived, and cached map and table data renewed after commit.
+    """
+    if validate:
+        obj.full_clean()
+    if hasattr(obj, "created_by_id") and obj.created_by_id is None:
+        obj.created_by = user
+    if hasattr(obj, "updated_by_id"):
+        obj.updated_by = user
+    obj._history_user = user  # simple_history: the editor even when no Django request carries them
+    obj.save()
+    refresh_request_status(request_ids=_requests_affected(obj, previous_request_id))
+    transaction.on_commit(data_changed)
+    return obj
+
+
+@transaction.atomic
+def delete_record(*, obj, user) -> None:
+    affected = _requests_affected(obj) - ({obj.pk} if isinstance(obj, AidRequest) else set())
+    obj._history_user = user
+    obj.delete()
+    refresh_request_status(request_ids=affected)
+    transaction.on_commit(data_changed)
+
+
 @transaction.atomic
 def record_delivery(
     *,

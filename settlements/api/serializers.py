@@ -1,0 +1,217 @@
+"""What the API reads and writes. Writes validate with the models' own rules (full_clean) and save
+through settlements.services, exactly as the admin does."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from settlements import services
+from settlements.models import (
+    AdminArea,
+    AidRequest,
+    Camp,
+    Delivery,
+    ImportRun,
+    ListEntry,
+    ListSnapshot,
+    Organization,
+    Settlement,
+)
+
+
+class ServiceSaveMixin:
+    """Create and update through services.save_record, with Django's validation errors as 400s."""
+
+    def _save(self, instance, validated_data, previous_request_id=None):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        try:
+            return services.save_record(
+                obj=instance, user=self.context["request"].user, previous_request_id=previous_request_id
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+
+    def create(self, validated_data):
+        return self._save(self.Meta.model(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data, previous_request_id=getattr(instance, "request_id", None))
+
+
+class FeatureSerializer(GeoFeatureModelSerializer):
+    """A GeoJSON Feature in and out; anything else sent in is a 400, not a crash."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict) or not isinstance(data.get("properties", {}), dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send a GeoJSON Feature: an object with geometry and properties."]}
+            )
+        return super().to_internal_value(data)
+
+
+class AdminAreaSerializer(FeatureSerializer):
+    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AdminArea
+        geo_field = "centroid"
+        fields = ["id", "pcode", "level", "name_en", "name_ar", "parent", "aliases", "centroid"]
+
+
+class SettlementSerializer(ServiceSaveMixin, FeatureSerializer):
+    governorate = serializers.SlugRelatedField(slug_field="pcode", queryset=AdminArea.objects.filter(level=1))
+    district = serializers.SlugRelatedField(
+        slug_field="pcode", queryset=AdminArea.objects.filter(level=2), required=False, allow_null=True
+    )
+    sub_district = serializers.SlugRelatedField(
+        slug_field="pcode", queryset=AdminArea.objects.filter(level=3), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Settlement
+        geo_field = "location"
+        fields = [
+            "id",
+            "pcode",
+            "name_en",
+            "name_ar",
+            "location",
+            "governorate",
+            "district",
+            "sub_district",
+            "population",
+            "returnees",
+            "houses_destroyed",
+            "schools_destroyed",
+            "hospitals_destroyed",
+            "water_supply",
+            "notes",
+            "on_latest_list",
+            "first_listed",
+            "last_listed",
+            "last_confirmed",
+            "unverified",
+        ]
+        read_only_fields = ["on_latest_list", "first_listed", "last_listed", "last_confirmed", "unverified"]
+
+
+class OrganizationSerializer(ServiceSaveMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "acronym", "kind"]
+
+
+class CampSerializer(ServiceSaveMixin, FeatureSerializer):
+    governorate = serializers.SlugRelatedField(slug_field="pcode", queryset=AdminArea.objects.filter(level=1))
+    near_settlement = serializers.SlugRelatedField(
+        slug_field="pcode", queryset=Settlement.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Camp
+        geo_field = "location"
+        fields = [
+            "id",
+            "name_en",
+            "name_ar",
+            "location",
+            "governorate",
+            "near_settlement",
+            "population",
+            "population_is_estimate",
+            "capacity",
+            "status",
+            "managing_organization",
+            "access_constraints",
+            "last_assessed",
+            "notes",
+        ]
+
+
+class AidRequestSerializer(ServiceSaveMixin, serializers.ModelSerializer):
+    settlement = serializers.SlugRelatedField(
+        slug_field="pcode", queryset=Settlement.objects.all(), required=False, allow_null=True
+    )
+    delivered = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    gap = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = AidRequest
+        fields = [
+            "id",
+            "settlement",
+            "camp",
+            "location",
+            "category",
+            "quantity",
+            "unit",
+            "delivered",
+            "gap",
+            "priority",
+            "status",
+            "needed_by",
+            "requesting_organization",
+            "description",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "source", "created_at", "updated_at"]
+        # The model's own constraints (exactly one target, quantity > 0) are checked by full_clean.
+        validators = []
+
+
+class DeliverySerializer(ServiceSaveMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Delivery
+        fields = ["id", "request", "quantity", "unit", "delivered_on", "delivering_organization", "notes", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class ImportRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportRun
+        fields = [
+            "id",
+            "source",
+            "format",
+            "list_date",
+            "started_at",
+            "finished_at",
+            "sha256",
+            "status",
+            "trigger",
+            *ImportRun.COUNTS,
+            "row_errors",
+            "error",
+        ]
+
+
+class ListSnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ListSnapshot
+        fields = ["id", "list_date", "import_run", "source", "sha256", "columns"]
+
+
+class ListEntrySerializer(serializers.ModelSerializer):
+    settlement = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    list_date = serializers.DateField(source="snapshot.list_date", read_only=True)
+
+    class Meta:
+        model = ListEntry
+        fields = [
+            "id",
+            "snapshot",
+            "list_date",
+            "row",
+            "settlement",
+            "outcome",
+            "method",
+            "score",
+            "name",
+            "pcode",
+            "raw",
+            "values",
+            "message",
+        ]

@@ -1,0 +1,22 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from settlements.api import views
+
+router = DefaultRouter()
+router.register("settlements", views.SettlementViewSet)
+router.register("camps", views.CampViewSet)
+router.register("admin-areas", views.AdminAreaViewSet)
+router.register("organizations", views.OrganizationViewSet)
+router.register("aid-requests", views.AidRequestViewSet)
+router.register("deliveries", views.DeliveryViewSet)
+router.register("import-runs", views.ImportRunViewSet)
+router.register("list-snapshots", views.ListSnapshotViewSet)
+router.register("list-entries", views.ListEntryViewSet)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,166 @@
+"""The partners' REST API: the same data, filters and rules as the pages and the admin."""
+
+import csv
+import io
+
+from django_filters import rest_framework as filters
+from rest_framework import mixins, renderers, viewsets
+from rest_framework.filters import OrderingFilter
+
+from settlements import services
+from settlements.api import serializers
+from settlements.api.pagination import CursorPagination, GeoCursorPagination
+from settlements.exports import export_response, neutralise
+from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
+from settlements.models import (
+    AdminArea,
+    AidRequest,
+    Camp,
+    Delivery,
+    ImportRun,
+    ListEntry,
+    ListSnapshot,
+    Organization,
+    Settlement,
+)
+from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS
+
+
+class TableRenderer(renderers.BaseRenderer):
+    """CSV or HXL of a table resource. The rows themselves are streamed by the view (the table's
+    export); what reaches this renderer is an error, written as field,message lines."""
+
+    media_type = "text/csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["field", "message"])
+        for field, messages in (data or {}).items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                writer.writerow([field, neutralise(str(message))])
+        return out.getvalue().encode()
+
+
+class CSVRenderer(TableRenderer):
+    format = "csv"
+
+
+class HXLRenderer(TableRenderer):
+    format = "hxl"
+
+
+class TableExportMixin:
+    """?format=csv or ?format=hxl on a list streams the page's export of the same filtered rows."""
+
+    table = None
+    pagination_class = GeoCursorPagination  # settlements, camps: GeoJSON; requests reset it below
+
+    def get_renderers(self):
+        if getattr(self, "action", None) == "list":
+            return [*super().get_renderers(), CSVRenderer(), HXLRenderer()]
+        return super().get_renderers()
+
+    def list(self, request, *args, **kwargs):
+        chosen = getattr(request.accepted_renderer, "format", None)
+        if chosen in ("csv", "hxl"):
+            rows = self.table.rows(self.filter_queryset(self.get_queryset()).order_by("pk"))
+            return export_response(self.table, rows, chosen, request.query_params.dict())
+        return super().list(request, *args, **kwargs)
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """Create, update and delete through the same service as the admin."""
+
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+
+    def perform_destroy(self, instance):
+        services.delete_record(obj=instance, user=self.request.user)
+
+
+class SettlementViewSet(TableExportMixin, RecordViewSet):
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]  # settlements are never deleted
+    queryset = Settlement.objects.select_related("governorate", "district", "sub_district")
+    serializer_class = serializers.SettlementSerializer
+    filterset_class = SettlementFilterSet
+    ordering_fields = ["id", "pcode", "name_en", "population", "last_listed", "last_confirmed"]
+    table = SETTLEMENTS
+
+
+class CampViewSet(TableExportMixin, RecordViewSet):
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    queryset = Camp.objects.select_related("governorate", "near_settlement")
+    serializer_class = serializers.CampSerializer
+    filterset_class = CampFilterSet
+    ordering_fields = ["id", "name_en", "population", "capacity", "last_assessed"]
+    table = CAMPS
+
+
+class AidRequestViewSet(TableExportMixin, RecordViewSet):
+    queryset = AidRequest.objects.with_progress().select_related("settlement")
+    serializer_class = serializers.AidRequestSerializer
+    filterset_class = AidRequestFilterSet
+    pagination_class = CursorPagination
+    ordering_fields = ["id", "priority", "quantity", "needed_by", "created_at"]
+    table = REQUESTS
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self._with_progress(serializer)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self._with_progress(serializer)
+
+    def _with_progress(self, serializer):
+        """Answer with the saved request's delivered and gap, as a read would."""
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+
+class DeliveryViewSet(RecordViewSet):
+    queryset = Delivery.objects.all()
+    serializer_class = serializers.DeliverySerializer
+    filterset_fields = ["request", "delivering_organization", "delivered_on"]
+    ordering_fields = ["id", "delivered_on", "quantity"]
+
+
+class OrganizationViewSet(RecordViewSet):
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    queryset = Organization.objects.all()
+    serializer_class = serializers.OrganizationSerializer
+    filterset_fields = ["kind"]
+    ordering_fields = ["id", "name"]
+
+
+class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+
+
+class AdminAreaViewSet(ReadOnlyViewSet):
+    queryset = AdminArea.objects.select_related("parent")
+    serializer_class = serializers.AdminAreaSerializer
+    pagination_class = GeoCursorPagination
+    filterset_fields = ["level", "pcode"]
+    ordering_fields = ["id", "pcode"]
+
+
+class ImportRunViewSet(ReadOnlyViewSet):
+    queryset = ImportRun.objects.all()
+    serializer_class = serializers.ImportRunSerializer
+    filterset_fields = ["status", "list_date"]
+    ordering_fields = ["id", "started_at", "list_date"]
+
+
+class ListSnapshotViewSet(ReadOnlyViewSet):
+    queryset = ListSnapshot.objects.all()
+    serializer_class = serializers.ListSnapshotSerializer
+    filterset_fields = ["list_date"]
+    ordering_fields = ["id", "list_date"]
+
+
+class ListEntryViewSet(ReadOnlyViewSet):
+    queryset = ListEntry.objects.select_related("settlement", "snapshot")
+    serializer_class = serializers.ListEntrySerializer
+    filterset_fields = ["snapshot", "outcome", "settlement__pcode"]
+    ordering_fields = ["id", "row"]
