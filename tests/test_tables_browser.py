@@ -39,10 +39,14 @@ def test_a_coordinator_filters_the_settlements_and_downloads_the_xlsx(page, live
 def test_the_dashboard_draws_its_chart_from_local_files(page, live_server, gazetteer):
     factories.aid_request(settlement=factories.settlement("C2663"), quantity=100)
     factories.user(role=COORDINATOR, username="omar")
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
+    assets = []  # every script and stylesheet the page loads (basemap tiles are the only outside requests)
+    page.on("request", lambda r: assets.append(r.url) if r.resource_type in ("script", "stylesheet") else None)
     log_in(page, live_server, "omar", then="/")
     page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 1")
     assert page.locator(".headline").first.is_visible()
+    # The small map shades all 14 governorates from AidTrack's own outlines.
+    page.locator("#dashboard-map[data-areas='14']").wait_for()
+    assert page.locator("#dashboard-map path.leaflet-interactive").count() == 14
     screenshot(page, "dashboard")
-    assert all(url.startswith(live_server.url) for url in requests), requests
+    assert any("chart.umd.min.js" in url for url in assets)
+    assert all(url.startswith(live_server.url) for url in assets), assets

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from settlements import selectors
 from settlements.caching import cached
 from settlements.views.common import can_view
+from settlements.views.maps import map_config
 
 
 @can_view("aidrequest")
@@ -15,5 +16,6 @@ def dashboard(request):
         "chart": {"governorates": figures["by_governorate"]},
         "critical": selectors.most_critical_needs(),
         "freshness": selectors.import_freshness(),
+        "map_config": map_config(request),
     }
     return render(request, "dashboard.html", context)

@@ -36,6 +36,7 @@ def map_config(request) -> dict:
             "camp": reverse("map:camp-popup", args=[0]),
         },
         "table": reverse("tables:settlements"),
+        "requests_table": reverse("tables:requests"),
         "staff": request.user.has_perm("settlements.change_settlement"),
     }
 
