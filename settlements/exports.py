@@ -36,8 +36,8 @@ def cell(column: Column, row: dict):
     value = column.display(row)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, Decimal):
-        return value.normalize() if value == value.to_integral() else value
+    if isinstance(value, Decimal):  # 700.00 -> 700, 2.50 -> 2.5; never 7E+2
+        return int(value) if value == value.to_integral_value() else value.normalize()
     if isinstance(value, float):
         return round(value, 6)
     return neutralise(value)

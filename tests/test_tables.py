@@ -223,7 +223,10 @@ def test_every_export_format_holds_exactly_the_filtered_rows(coordinator_client,
     params = {"governorate": "SY04"}
     expected = {needs["food"].pk, needs["tents"].pk}
 
-    assert {int(r["ID"]) for r in csv_rows(coordinator_client, url, **params)} == expected
+    rows = csv_rows(coordinator_client, url, **params)
+    assert {int(r["ID"]) for r in rows} == expected
+    food_row = next(r for r in rows if int(r["ID"]) == needs["food"].pk)
+    assert (food_row["Requested"], food_row["Delivered"], food_row["Gap"]) == ("100", "40", "60")
 
     hxl = body(coordinator_client.get(url, {**params, "export": "hxl"})).decode().splitlines()
     assert hxl[1].startswith("#activity+id,#loc+name,#loc+code,#adm1+name,#adm1+code,#sector")
