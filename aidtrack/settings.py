@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "django_celery_beat",
+    "axes",
     "csp",
     "django_filters",
     "rest_framework",
@@ -113,6 +114,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "aidtrack.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Debian 12 ships GDAL 3.6, which cannot sandbox spatial reference lookups (GDAL >= 3.9 can).
@@ -174,6 +178,34 @@ CACHES = {
     }
 }
 
+# Logins: django-axes locks a username from an address after AXES_FAILURE_LIMIT failures for
+# AXES_COOLOFF_HOURS (429, even with the right password); staff unlock in the admin (Access attempts).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0)  # reverse proxies in front of gunicorn
+
+# Sessions end after a working day, and scripts cannot read session or CSRF cookies.
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if not DEBUG:
+    # Production is served over HTTPS only (behind a proxy that sets X-Forwarded-Proto).
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check calls it over plain HTTP
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -218,6 +250,9 @@ IMPORT_FETCH_BACKOFF = 1.0
 IMPORT_FUZZY_THRESHOLD = envint("IMPORT_FUZZY_THRESHOLD", 88)
 # The dashboard warns when the last successful import is older than this.
 IMPORT_STALE_HOURS = envint("IMPORT_STALE_HOURS", 36)
+# A scheduled import finding one that succeeded this many minutes ago or less is the same slot sent
+# twice (two beats): it is recorded as skipped.
+IMPORT_SLOT_MINUTES = envint("IMPORT_SLOT_MINUTES", 60)
 # A settlement whose figures no list has confirmed for longer than this is drawn as stale.
 STALE_AFTER_DAYS = envint("STALE_AFTER_DAYS", 7)
 

@@ -29,17 +29,22 @@ def _fresh_cached_data():
     data_changed()
 
 
-def start_celery_worker(queue: str, **env_overrides) -> subprocess.Popen:
-    """A real Celery worker process on the test Redis and the test database, consuming `queue`."""
+def celery_env(**overrides) -> dict[str, str]:
+    """Environment for a Celery process on the test Redis and the test database."""
     from django.db import connection
 
     db = connection.settings_dict
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        **env_overrides,
+        **overrides,
     }
+
+
+def start_celery_worker(queue: str, **env_overrides) -> subprocess.Popen:
+    """A real Celery worker process on the test Redis and the test database, consuming `queue`."""
+    env = celery_env(**env_overrides)
     command = [sys.executable, "-m", "celery", "-A", "aidtrack", "worker", "--pool=solo", "--queues", queue]
     command += ["--hostname", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "--without-gossip", "--without-mingle"]
     proc = subprocess.Popen([*command, "--loglevel", "WARNING"], cwd=ROOT, env=env)
@@ -82,6 +87,23 @@ def gazetteer(db):
 
     if not Settlement.objects.exists():
         load_gazetteer()
+
+
+@pytest.fixture
+def dead_broker():
+    """Redis gone: the Celery app publishes to a port nobody listens on (restored afterwards)."""
+    from aidtrack.celery import app
+
+    def forget_connections():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = (app.conf.broker_url, app.conf.task_publish_retry)
+    app.conf.broker_url, app.conf.task_publish_retry = "redis://127.0.0.1:1/0", False
+    forget_connections()
+    yield
+    app.conf.broker_url, app.conf.task_publish_retry = saved
+    forget_connections()
 
 
 @pytest.fixture

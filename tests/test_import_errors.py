@@ -2,6 +2,7 @@
 
 import io
 import json
+import time
 import zipfile
 
 import pytest
@@ -111,6 +112,31 @@ class TestWholeFileFailures:
         # openpyxl parses without resolving entities: the bomb never expands and the file has no list.
         assert run.status == "failed"
         assert "lol" not in run.error
+
+    def test_an_xml_entity_bomb_in_a_word_document_never_expands(self):
+        """A billion-laughs document.xml: python-docx's parser does not resolve entities."""
+        from docx import Document
+
+        laughs = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+        buffer = io.BytesIO()
+        Document().save(buffer)
+        patched = io.BytesIO()
+        with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(patched, "w") as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "word/document.xml":
+                    text = data.decode()
+                    text = text.replace("?>", f"?><!DOCTYPE w:document [{laughs}]>", 1)
+                    text = text.replace("<w:body>", "<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>", 1)
+                    data = text.encode()
+                target.writestr(item, data)
+
+        started = time.monotonic()
+        run = run_of(patched.getvalue(), name="bomb.docx")
+
+        assert run.status == "failed"
+        assert "lollollol" not in run.error
+        assert time.monotonic() - started < 10  # 10^9 laughs would take minutes and gigabytes
 
     def test_a_file_over_the_size_cap_is_refused_before_reading(self, tmp_path, settings):
         settings.IMPORT_MAX_BYTES = 100

@@ -126,22 +126,6 @@ def test_staff_press_import_now_and_a_worker_imports_the_list(client, settings, 
     assert (run.status, run.trigger, run.triggered_by, run.rows) == ("succeeded", "staff", user, 69)
 
 
-@pytest.fixture
-def dead_broker():
-    """Redis gone: the Celery app publishes to a port nobody listens on."""
-    saved = (app.conf.broker_url, app.conf.task_publish_retry)
-    app.conf.broker_url, app.conf.task_publish_retry = "redis://127.0.0.1:1/0", False
-    forget_connections()
-    yield
-    app.conf.broker_url, app.conf.task_publish_retry = saved
-    forget_connections()
-
-
-def forget_connections():
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 def test_import_now_says_so_when_redis_is_down(staff, settings, dead_broker):
     settings.SETTLEMENT_LIST_URL = "https://lists.example.org/daily.csv"
 

@@ -136,6 +136,11 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
         stop(first)
         watcher.close()
 
-    assert (summary["status"], summary["rows"], summary["matched"]) == ("succeeded", 3000, 3000)
+    # Redis may hand the unacknowledged message out more than once; whichever delivery came second
+    # was skipped (same slot, or the lock), so exactly one import wrote the list.
+    assert summary["status"] in ("succeeded", "skipped"), summary
+    done = ImportRun.objects.filter(status="succeeded")
+    assert [(run.rows, run.matched) for run in done] == [(3000, 3000)]
+    assert set(ImportRun.objects.values_list("status", flat=True)) <= {"succeeded", "skipped"}
     assert ListEntry.objects.count() == 3000
     assert Settlement.objects.filter(on_latest_list=True).count() == 3000

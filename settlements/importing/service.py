@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
@@ -108,6 +109,9 @@ def import_list(
     with _import_lock() as acquired:
         if not acquired:
             return _finish(result, ImportRun.Status.SKIPPED, "Another import is running; this one was skipped.")
+        if trigger == ImportRun.Trigger.SCHEDULE and (earlier := _slot_already_imported(run.started_at)):
+            when = timezone.localtime(earlier.started_at).strftime("%H:%M")
+            return _finish(result, ImportRun.Status.SKIPPED, f"This schedule slot was already imported at {when}.")
         try:
             _import(content, result, list_date)
         except ImportFailed as exc:
@@ -119,6 +123,14 @@ def import_list(
             _finish(result, ImportRun.Status.FAILED, f"Unexpected error, nothing was written: {exc!r}")
             raise
     return result
+
+
+def _slot_already_imported(now: datetime.datetime) -> ImportRun | None:
+    """A scheduled import that succeeded within IMPORT_SLOT_MINUTES: the same slot, sent twice."""
+    since = now - datetime.timedelta(minutes=settings.IMPORT_SLOT_MINUTES)
+    done = [ImportRun.Status.SUCCEEDED, ImportRun.Status.UNCHANGED]
+    scheduled = ImportRun.objects.filter(trigger=ImportRun.Trigger.SCHEDULE, status__in=done, started_at__gte=since)
+    return scheduled.order_by("started_at").first()
 
 
 # --- the import ----------------------------------------------------------------------------

@@ -1,0 +1,37 @@
+"""Answers for when a service AidTrack depends on is briefly gone."""
+
+import logging
+
+import psycopg2
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+# Django wraps most driver errors in its own classes; rows streamed from a server-side cursor
+# can still raise psycopg2's own.
+CONNECTION_LOST = (OperationalError, InterfaceError, psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+class DatabaseUnavailableMiddleware:
+    """A request whose database connection broke (PostgreSQL restarting, a connection cut) answers
+    503 with Retry-After instead of a 500, and the broken connection is dropped so the next request
+    opens a fresh one: the app recovers without a restart."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, CONNECTION_LOST):
+            return None
+        log.warning("database unavailable for %s: %s", request.path, exception)
+        for connection in connections.all(initialized_only=True):
+            connection.close_if_unusable_or_obsolete()
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -1,0 +1,151 @@
+"""Write docs/PERFORMANCE.md from bench/results/*.json: AidTrack's figures beside the alternatives'.
+
+.venv/bin/python bench/report.py      (make bench runs it last)
+"""
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+OUT = ROOT / "docs" / "PERFORMANCE.md"
+
+
+def load(name: str) -> dict | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def seconds(figure: dict) -> str:
+    return f"{figure['median']:.3g} s [{figure['min']:.3g}-{figure['max']:.3g}]"
+
+
+def ratio(ours: dict, theirs: dict) -> str:
+    return f"{theirs['median'] / ours['median']:.1f}x" if ours["median"] else "-"
+
+
+def import_rows(data: dict) -> list[list[str]]:
+    rows = data["rows"]
+    first = data["first_import_s"]
+    return [
+        [
+            f"Import {rows:,}-row list, first time (whole process)",
+            f"{seconds(first)}, {data['rows_per_s']:,} rows/s",
+            "django-import-export, fastest settings",
+            seconds(data["django_import_export_s"]),
+            ratio(first, data["django_import_export_s"]),
+        ],
+        [
+            f"Import {rows:,}-row list, first time (whole process)",
+            seconds(first),
+            "floor: COPY into a bare table",
+            seconds(data["copy_floor_s"]),
+            f"AidTrack {data['ratio_to_floor']}x the floor",
+        ],
+        ["Same list again (recorded unchanged)", seconds(data["identical_reimport_s"]), "-", "-", "-"],
+        [
+            "69-row list replacing the day before (process / import alone)",
+            f"{seconds(data['sample_69_rows_next_day_end_to_end_s'])} / "
+            f"{seconds(data['sample_69_rows_next_day_import_only_s'])}",
+            "-",
+            "-",
+            "-",
+        ],
+    ]
+
+
+def map_rows(data: dict) -> list[list[str]]:
+    out = []
+    for figures in data["server"].values():
+        ours = figures["seconds"]["aidtrack_view_uncached"]
+        ours_bytes = figures["bytes"]["aidtrack_view_uncached"]
+        label = f"Map settlements layer, {figures['settlements']:,} points (uncached; bytes raw/gzip)"
+        for name, title in (
+            ("drf_gis_GeoFeatureModelSerializer", "djangorestframework-gis GeoFeatureModelSerializer"),
+            ("django_geojson_serializer", "Django geojson serializer"),
+        ):
+            theirs = figures["seconds"][name]
+            size_text = f"{figures['bytes'][name]['raw_bytes']:,}/{figures['bytes'][name]['gzip_bytes']:,} B"
+            out.append(
+                [
+                    label,
+                    f"{seconds(ours)}; {ours_bytes['raw_bytes']:,}/{ours_bytes['gzip_bytes']:,} B",
+                    title,
+                    f"{seconds(theirs)}; {size_text}",
+                    ratio(ours, theirs),
+                ]
+            )
+        cached = figures["seconds"]["aidtrack_view_cached"]
+        out.append([f"Same layer from the cache, {figures['settlements']:,} points", seconds(cached), "-", "-", "-"])
+    for figures in data.get("browser", {}).values():
+        out.append(
+            [
+                f"Browser: navigation to markers drawn, {figures['settlements']:,} settlements",
+                seconds(figures["navigation_to_markers_drawn_s"]),
+                "-",
+                "-",
+                "-",
+            ]
+        )
+    return out
+
+
+def table_rows(data: dict) -> list[list[str]]:
+    out = []
+    for name, label in (("first_page", "first page"), ("page_2000", "page 2,000")):
+        page = data["pages"][name]
+        out.append(
+            [
+                f"Requests table, {label}, {data['aid_requests']:,} requests, 20 clients",
+                f"p50 {seconds(page['p50_s'])}, p99 {seconds(page['p99_s'])}, "
+                f"{page['requests_per_s']['median']} req/s, {page['errors']} errors",
+                "-",
+                "-",
+                "-",
+            ]
+        )
+    for export in data["export_csv"].values():
+        out.append(
+            [
+                f"CSV export, {export['rows']:,} rows ({export['bytes'] / 1e6:.0f} MB)",
+                f"{seconds(export['seconds'])}, peak {export['peak_memory_mib']['median']:.0f} MiB",
+                "-",
+                "-",
+                "-",
+            ]
+        )
+    return out
+
+
+def main():
+    sections = []
+    commands = []
+    for name, builder in (("import", import_rows), ("map", map_rows), ("tables", table_rows)):
+        data = load(name)
+        if data:
+            sections += builder(data)
+            commands.append(f"- {name}: `{data['command']}`, measured {data['measured_at']}")
+    header = ["What", "AidTrack", "Alternative", "Alternative's figure", "Ratio (alternative / AidTrack)"]
+    lines = [
+        "# AidTrack performance",
+        "",
+        "Written by `bench/report.py` from `bench/results/*.json` after `make bench`. Figures are medians",
+        "of several runs with [min-max]; AidTrack and each alternative ran interleaved in the same",
+        "invocation on the same machine (2 cores), against the bench database (100,000 settlements,",
+        "1,000,000 aid requests). Seconds are wall time of whole processes unless the row says otherwise.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join("---" for _ in header) + " |",
+        *("| " + " | ".join(row) + " |" for row in sections),
+        "",
+        "Runs:",
+        *commands,
+        "",
+    ]
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text("\n".join(lines))
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
