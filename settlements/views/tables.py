@@ -66,9 +66,9 @@ def table_page(request, table: Table, queryset):
         row["url"] = row_link(table, row)
         row["cells"] = [(column, column.display(row)) for column in table.columns if column.key not in ("lat", "lon")]
     if table is REQUESTS:
-        found = deliveries_by_request([row["pk"] for row in page.object_list])
+        deliveries = deliveries_by_request(page_ids)
         for row in page.object_list:
-            row["deliveries"] = found.get(row["pk"], [])
+            row["deliveries"] = deliveries.get(row["pk"], [])
     totals, _ = cached(
         f"totals-{table.name}",
         canonical_parameters(request, ignore=("export", "page", "sort", "bom")),
