@@ -40,14 +40,10 @@ def data_version() -> int | None:
     return version
 
 
-def cached(namespace: str, parameters: str, build, timeout: int | None = None):
-    """What `build()` returns, cached per data version and parameters.
-
-    Returns the value and a tag that changes whenever the value may have (usable as an ETag).
-    """
+def cached(namespace: str, parameters: str, build):
+    """What `build()` returns, cached per data version and parameters (built afresh without Redis)."""
     version = data_version()
-    digest = hashlib.sha256(parameters.encode()).hexdigest()[:32]
-    key = f"{namespace}:{version}:{digest}"
+    key = f"{namespace}:{version}:{hashlib.sha256(parameters.encode()).hexdigest()[:32]}"
     value = None
     if version is not None:
         try:
@@ -58,15 +54,15 @@ def cached(namespace: str, parameters: str, build, timeout: int | None = None):
         value = build()
         if version is not None:
             try:
-                cache.set(key, value, timeout or settings.MAP_DATA_CACHE_SECONDS)
+                cache.set(key, value, settings.MAP_DATA_CACHE_SECONDS)
             except Exception:
                 log.warning("could not cache %s", namespace, exc_info=True)
-    tag = f"{version}-{digest}" if version is not None else hashlib.sha256(repr(value).encode()).hexdigest()[:24]
-    return value, tag
+    return value
 
 
 def cached_gzip(namespace: str, parameters: str, build) -> tuple[bytes, str]:
-    """The gzip-compressed text `build()` returns, cached per data version and parameters."""
-    return cached(
+    """The gzip-compressed text `build()` returns, cached, with a tag of its content (an ETag)."""
+    body = cached(
         namespace, parameters, lambda: gzip.compress(build().encode(), compresslevel=settings.MAP_DATA_GZIP_LEVEL)
     )
+    return body, hashlib.sha256(body).hexdigest()[:32]

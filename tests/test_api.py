@@ -164,3 +164,18 @@ def test_the_schema_and_docs_are_served_to_logged_in_users(coordinator):
     assert "/api/aid-requests/" in paths and "/api/settlements/{id}/" in paths
     assert coordinator.get(reverse("api:docs")).status_code == 200
     assert APIClient().get("/api/schema/").status_code == 401
+
+
+def test_each_user_is_throttled_and_redis_down_lets_requests_through(coordinator, monkeypatch, settings):
+    from settlements.api.permissions import UserRateThrottle
+
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/minute"})
+    assert [coordinator.get("/api/organizations/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "aidtrack.cache.ExpiringRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    assert coordinator.get("/api/organizations/").status_code == 200

@@ -10,7 +10,6 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from settlements import selectors
 from settlements.caching import cached
 from settlements.exports import FORMATS, export_response
 from settlements.models import AidRequest, Camp, Delivery, ListEntry, Settlement
@@ -69,7 +68,7 @@ def table_page(request, table: Table, queryset):
         deliveries = deliveries_by_request(page_ids)
         for row in page.object_list:
             row["deliveries"] = deliveries.get(row["pk"], [])
-    totals, _ = cached(
+    totals = cached(
         f"totals-{table.name}",
         canonical_parameters(request, ignore=("export", "page", "sort", "bom")),
         lambda: table.total_figures(filterset.qs),
@@ -138,7 +137,6 @@ def settlement_detail(request, pcode):
         "place": settlement,
         "open_requests": open_requests,
         "closed_requests": closed_requests,
-        "needs": selectors.needs_by_category(settlement.aid_requests.all()),
         "listings": listings,
         "edits": edits,
         "request_history": AidRequest.history.filter(settlement_id=settlement.pk).select_related("history_user")[:50],
@@ -158,7 +156,6 @@ def camp_detail(request, pk):
         "place": camp,
         "open_requests": open_requests,
         "closed_requests": closed_requests,
-        "needs": selectors.needs_by_category(camp.aid_requests.all()),
         "camp_history": camp.history.select_related("history_user")[:50],
         "request_history": AidRequest.history.filter(camp_id=camp.pk).select_related("history_user")[:50],
         "admin_url": admin_link(request, camp),
