@@ -15,7 +15,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/var/static
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 curl \
+    && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 gettext curl \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -24,8 +24,9 @@ RUN pip install -r requirements.txt
 
 COPY . .
 COPY --from=assets /build/static/vendor static/vendor
-# collectstatic only reads settings; this build-time key never reaches a running container.
-RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput --verbosity 0
+# collectstatic and compilemessages only read settings; this build-time key never reaches a running container.
+RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput --verbosity 0 \
+    && SECRET_KEY=collectstatic-only python manage.py compilemessages --verbosity 0
 
 RUN useradd --system --home /app aidtrack && chown -R aidtrack /app/var
 USER aidtrack

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test bench setup system venv assets database static lint check pytest clean
+.PHONY: run test bench setup system venv assets database static messages lint check pytest clean
 
 run: setup
 	$(MANAGE) load_gazetteer
@@ -25,7 +25,7 @@ bench: setup
 	$(BIN)/python bench/tables_bench.py
 	$(BIN)/python bench/report.py
 
-setup: system venv database static
+setup: system venv database static messages
 
 system:
 	@scripts/ensure-system.sh
@@ -49,6 +49,10 @@ static/vendor/.installed: package.json package-lock.json scripts/vendor-assets.s
 
 static: venv assets
 	$(MANAGE) collectstatic --noinput --verbosity 0
+
+# The interface's Arabic and Russian catalogues (locale/*.po) compiled for gettext.
+messages: venv
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules --ignore=var --verbosity 0
 
 lint: venv
 	$(BIN)/ruff check .

@@ -3,9 +3,11 @@
 import logging
 
 import psycopg2
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 
 log = logging.getLogger(__name__)
 
@@ -35,3 +37,25 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+LANGUAGE_SESSION_KEY = "language"
+
+
+class UserLanguageMiddleware:
+    """Speaks the language a signed-in user chose, on any browser.
+
+    The choice is stored on the account (UserPreference) and copied into the session at login
+    (settlements.signals), so reading it costs no query. Without one, LocaleMiddleware's
+    choice stands: the language cookie, then the browser's Accept-Language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.session.get(LANGUAGE_SESSION_KEY) if hasattr(request, "session") else None
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -1,13 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from aidtrack.health import healthz
 from settlements.urls import import_patterns, map_patterns, table_patterns
 from settlements.views.dashboard import dashboard
+from settlements.views.language import switch_language
 
 urlpatterns = [
     path("", dashboard, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("language/", switch_language, name="language"),
+    path("jsi18n/", login_required(JavaScriptCatalog.as_view()), name="jsi18n"),
     path("admin/", admin.site.urls),
     path("imports/", include((import_patterns, "imports"))),
     path("map/", include((map_patterns, "map"))),

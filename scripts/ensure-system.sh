@@ -3,7 +3,7 @@
 # Safe to repeat: it installs only what is missing and starts only what is stopped.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-15-postgis-3 redis-server gdal-bin libgeos-c1v5 libproj25 chromium)
+PACKAGES=(postgresql-15 postgresql-15-postgis-3 redis-server gdal-bin libgeos-c1v5 libproj25 chromium gettext)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import CharField, Count, F, Func, Q, Value
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -25,9 +27,9 @@ from settlements.models import (
     format_quantity,
 )
 
-admin.site.site_header = "AidTrack administration"
+admin.site.site_header = _("AidTrack administration")
 admin.site.site_title = "AidTrack"
-admin.site.index_title = "Settlements, camps, needs and deliveries"
+admin.site.index_title = _("Settlements, camps, needs and deliveries")
 
 
 class RecordsEditorMixin:
@@ -58,7 +60,7 @@ class RecordsEditorMixin:
 class GovernorateFilter(admin.SimpleListFilter):
     """Filter by governorate; `lookup` says how the model reaches one."""
 
-    title = "governorate"
+    title = _("governorate")
     parameter_name = "governorate"
     lookups_via = ["governorate"]
 
@@ -154,9 +156,9 @@ class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletG
     inlines = [SettlementAliasInline, SettlementAidRequestInline]
     fieldsets = [
         (None, {"fields": ["pcode", "name_en", "name_ar", "location"]}),
-        ("Administrative area", {"fields": ["governorate", "district", "sub_district", "capital_level"]}),
+        (_("Administrative area"), {"fields": ["governorate", "district", "sub_district", "capital_level"]}),
         (
-            "Situation",
+            _("Situation"),
             {
                 "fields": [
                     "population",
@@ -170,7 +172,7 @@ class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletG
             },
         ),
         (
-            "Daily lists",
+            _("Daily lists"),
             {"fields": ["on_latest_list", "first_listed", "last_listed", "last_confirmed", "unverified"]},
         ),
     ]
@@ -194,7 +196,7 @@ class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletG
             may_have_duplicates = True
         return found, may_have_duplicates
 
-    @admin.display(description="open requests", ordering="open_request_count")
+    @admin.display(description=_("open requests"), ordering="open_request_count")
     def open_requests(self, obj):
         return obj.open_request_count
 
@@ -224,7 +226,7 @@ class CampAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletGeoAdmi
     autocomplete_fields = ["governorate", "near_settlement", "managing_organization"]
     inlines = [CampAidRequestInline]
 
-    @admin.display(description="population", ordering="population")
+    @admin.display(description=_("population"), ordering="population")
     def population_display(self, obj):
         if obj.population is None:
             return None
@@ -285,31 +287,31 @@ class AidRequestAdmin(RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdm
     inlines = [DeliveryInline]
     actions = ["mark_met", "mark_cancelled", "reopen"]
     fieldsets = [
-        ("Target: one settlement or one camp", {"fields": ["settlement", "camp", "location"]}),
+        (_("Target: one settlement or one camp"), {"fields": ["settlement", "camp", "location"]}),
         (
-            "Need",
+            _("Need"),
             {"fields": ["category", "quantity", "unit", "priority", "needed_by", "requesting_organization"]},
         ),
-        ("Progress", {"fields": ["status", "status_set_by_staff", "delivered_display", "gap_display"]}),
+        (_("Progress"), {"fields": ["status", "status_set_by_staff", "delivered_display", "gap_display"]}),
         (None, {"fields": ["description", "source", "created_at", "created_by", "updated_at", "updated_by"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
 
-    @admin.display(description="governorate")
+    @admin.display(description=_("governorate"))
     def governorate(self, obj):
         return obj.target.governorate if obj.target else None
 
-    @admin.display(description="requested", ordering="quantity")
+    @admin.display(description=_("requested"), ordering="quantity")
     def quantity_display(self, obj):
         return f"{format_quantity(obj.quantity)} {obj.get_unit_display()}"
 
-    @admin.display(description="delivered", ordering="delivered")
+    @admin.display(description=_("delivered"), ordering="delivered")
     def delivered_display(self, obj):
         return f"{format_quantity(obj.delivered)}" if obj.pk else "-"
 
-    @admin.display(description="gap", ordering="gap")
+    @admin.display(description=_("gap"), ordering="gap")
     def gap_display(self, obj):
         return f"{format_quantity(obj.gap)}" if obj.pk else "-"
 
@@ -317,23 +319,23 @@ class AidRequestAdmin(RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdm
         super().save_related(request, form, formsets, change)
         services.refresh_request_status(request_ids=[form.instance.pk])
 
-    def _report(self, request, count, verb):
-        self.message_user(request, f"{count} aid request(s) {verb}.", messages.SUCCESS)
+    def _report(self, request, message):
+        self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description="Mark selected requests as met", permissions=["change"])
+    @admin.action(description=_("Mark selected requests as met"), permissions=["change"])
     def mark_met(self, request, queryset):
         count = services.set_requests_status(requests=queryset, status=AidRequest.Status.MET, user=request.user)
-        self._report(request, count, "marked met")
+        self._report(request, ngettext("%d aid request marked met.", "%d aid requests marked met.", count) % count)
 
-    @admin.action(description="Cancel selected requests", permissions=["change"])
+    @admin.action(description=_("Cancel selected requests"), permissions=["change"])
     def mark_cancelled(self, request, queryset):
         count = services.set_requests_status(requests=queryset, status=AidRequest.Status.CANCELLED, user=request.user)
-        self._report(request, count, "cancelled")
+        self._report(request, ngettext("%d aid request cancelled.", "%d aid requests cancelled.", count) % count)
 
-    @admin.action(description="Reopen: let deliveries decide the status again", permissions=["change"])
+    @admin.action(description=_("Reopen: let deliveries decide the status again"), permissions=["change"])
     def reopen(self, request, queryset):
         count = services.reopen_requests(requests=queryset, user=request.user)
-        self._report(request, count, "reopened")
+        self._report(request, ngettext("%d aid request reopened.", "%d aid requests reopened.", count) % count)
 
 
 @admin.register(Delivery)
@@ -350,7 +352,7 @@ class DeliveryAdmin(RecordsEditorMixin, SimpleHistoryAdmin):
     date_hierarchy = "delivered_on"
     readonly_fields = ["created_at", "created_by"]
 
-    @admin.display(description="quantity", ordering="quantity")
+    @admin.display(description=_("quantity"), ordering="quantity")
     def quantity_display(self, obj):
         return f"{format_quantity(obj.quantity)} {obj.get_unit_display()}"
 
@@ -375,7 +377,8 @@ class ImportRunAdmin(admin.ModelAdmin):
 class ReviewItemForm(forms.ModelForm):
     settlement = forms.ModelChoiceField(
         Settlement.objects.all(),
-        help_text="The settlement this row means. Its name becomes an alias, so the next list matches by itself.",
+        label=_("settlement"),
+        help_text=_("The settlement this row means. Its name becomes an alias, so the next list matches by itself."),
     )
 
     class Meta:
@@ -384,11 +387,11 @@ class ReviewItemForm(forms.ModelForm):
 
 
 class ResolvedFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("waiting", "waiting for review"), ("resolved", "resolved")]
+        return [("waiting", _("waiting for review")), ("resolved", _("resolved"))]
 
     def queryset(self, request, queryset):
         if self.value() == "resolved":
@@ -422,15 +425,15 @@ class ReviewItemAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="list date", ordering="snapshot__list_date")
+    @admin.display(description=_("list date"), ordering="snapshot__list_date")
     def list_date(self, obj):
         return obj.snapshot.list_date
 
-    @admin.display(description="governorate (as written)")
+    @admin.display(description=_("governorate (as written)"))
     def written_governorate(self, obj):
         return obj.values.get("governorate", "")
 
-    @admin.display(description="candidates")
+    @admin.display(description=_("candidates"))
     def candidate_list(self, obj):
         return ", ".join(f"{c['name']} ({c['pcode']})" for c in obj.candidates) or "-"
 
@@ -442,7 +445,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         except ValidationError as exc:
             self.message_user(request, "; ".join(exc.messages), messages.ERROR)
 
-    @admin.action(description="Add the selected rows as new (unverified) settlements", permissions=["change"])
+    @admin.action(description=_("Add the selected rows as new (unverified) settlements"), permissions=["change"])
     def create_settlements(self, request, queryset):
         for entry in queryset.filter(outcome=ListEntry.Outcome.REVIEW).select_related("snapshot"):
             try:
@@ -450,4 +453,8 @@ class ReviewItemAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.WARNING)
             else:
-                self.message_user(request, f"Added {settlement} from row {entry.row}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("Added %(settlement)s from row %(row)s.") % {"settlement": settlement, "row": entry.row},
+                    messages.SUCCESS,
+                )

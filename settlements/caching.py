@@ -12,6 +12,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import get_language
 
 DATA_VERSION_KEY = "data-version"
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def data_version() -> int | None:
 def cached(namespace: str, parameters: str, build):
     """What `build()` returns, cached per data version and parameters (built afresh without Redis)."""
     version = data_version()
-    key = f"{namespace}:{version}:{hashlib.sha256(parameters.encode()).hexdigest()[:32]}"
+    # Labels and formatted figures inside follow the interface language.
+    key = f"{namespace}:{version}:{get_language()}:{hashlib.sha256(parameters.encode()).hexdigest()[:32]}"
     value = None
     if version is not None:
         try:

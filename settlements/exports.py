@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from openpyxl import Workbook
 
 from settlements.tables import Column, Table
@@ -32,10 +33,15 @@ def neutralise(value):
     return value
 
 
+def headers(table: Table) -> list[str]:
+    """The columns' human names in the interface language; the HXL row below them never changes."""
+    return [str(column.label) for column in table.columns]
+
+
 def cell(column: Column, row: dict):
     value = column.display(row)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, Decimal):  # 700.00 -> 700, 2.50 -> 2.5; never 7E+2
         return int(value) if value == value.to_integral_value() else value.normalize()
     if isinstance(value, float):
@@ -58,7 +64,7 @@ def csv_lines(table: Table, rows, *, hxl: bool = False, bom: bool = False):
     writer = csv.writer(_Line())
     if bom:
         yield "\ufeff"
-    yield writer.writerow([column.label for column in table.columns])
+    yield writer.writerow(headers(table))
     if hxl:
         yield writer.writerow([column.hxl for column in table.columns])
     for row in iterate(rows):
@@ -88,8 +94,8 @@ def plain(value):
 
 def xlsx_file(table: Table, rows):
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.title[:31])
-    sheet.append([column.label for column in table.columns])
+    sheet = workbook.create_sheet(str(table.title)[:31])
+    sheet.append(headers(table))
     for row in iterate(rows):
         sheet.append([cell(column, row) for column in table.columns])
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it when sent)

@@ -15,16 +15,19 @@ Every page takes the same parameters:
 import datetime
 
 import django_filters as df
+from django import forms
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from settlements.matching import name_key
 from settlements.models import AdminArea, AidRequest, Camp, Settlement, SettlementAlias
+from settlements.templatetags.places import local_name
 
-PRIORITY_CHOICES = [(0, "none"), *AidRequest.Priority.choices]
+PRIORITY_CHOICES = [(0, _("none")), *AidRequest.Priority.choices]
 
 
 def stale_before() -> datetime.date:
@@ -71,16 +74,33 @@ class AnyYesNo(df.widgets.BooleanWidget):
 
     def __init__(self, attrs=None):
         super().__init__(attrs)
-        self.choices = [("", "any"), ("true", "yes"), ("false", "no")]
+        self.choices = [("", _("any")), ("true", _("yes")), ("false", _("no"))]
 
 
 def yes_no(label: str, **kwargs) -> df.BooleanFilter:
     return df.BooleanFilter(label=label, widget=AnyYesNo, **kwargs)
 
 
+class AreaSelect(forms.Select):
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        if option["value"]:
+            option["attrs"]["translate"] = "no"  # a place name, not interface text
+        return option
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    widget = AreaSelect
+
+    def label_from_instance(self, area):
+        return local_name(area)
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class AreaFilter(df.ModelChoiceFilter):
-    """An administrative area, named by its P-code."""
+    """An administrative area, named by its P-code; its name in the interface language."""
+
+    field_class = AreaChoiceField
 
 
 def area_field(level: AdminArea.Level, label: str) -> AreaFilter:
@@ -98,11 +118,11 @@ class TargetFilterSet(df.FilterSet):
     request_field = ""  # how an AidRequest points at the target: "settlement" or "camp"
     area_paths = {"governorate": "governorate", "district": "district"}
 
-    governorate = area_field(AdminArea.Level.GOVERNORATE, "Governorate")
-    category = df.ChoiceFilter(label="Open need", choices=AidRequest.Category.choices, method="filter_category")
-    priority = df.ChoiceFilter(label="Most urgent need", choices=PRIORITY_CHOICES, method="filter_priority")
-    status = df.ChoiceFilter(label="Request status", choices=AidRequest.Status.choices, method="filter_status")
-    q = df.CharFilter(label="Search", method="filter_text")
+    governorate = area_field(AdminArea.Level.GOVERNORATE, _("Governorate"))
+    category = df.ChoiceFilter(label=_("Open need"), choices=AidRequest.Category.choices, method="filter_category")
+    priority = df.ChoiceFilter(label=_("Most urgent need"), choices=PRIORITY_CHOICES, method="filter_priority")
+    status = df.ChoiceFilter(label=_("Request status"), choices=AidRequest.Status.choices, method="filter_status")
+    q = df.CharFilter(label=_("Search"), method="filter_text")
 
     def requests(self, **conditions):
         return AidRequest.objects.filter(**{self.request_field: OuterRef("pk")}, **conditions)
@@ -129,9 +149,9 @@ class TargetFilterSet(df.FilterSet):
 class SettlementFilterSet(TargetFilterSet):
     request_field = "settlement"
 
-    district = area_field(AdminArea.Level.DISTRICT, "District")
-    on_list = yes_no("On the latest list", field_name="on_latest_list")
-    stale = yes_no("Stale", method="filter_stale")
+    district = area_field(AdminArea.Level.DISTRICT, _("District"))
+    on_list = yes_no(_("On the latest list"), field_name="on_latest_list")
+    stale = yes_no(_("Stale"), method="filter_stale")
     sort = SortFilter(
         fields=[
             ("name_en", "name"),
@@ -158,8 +178,8 @@ class CampFilterSet(TargetFilterSet):
     request_field = "camp"
     area_paths = {"governorate": "governorate", "district": "near_settlement__district"}
 
-    district = area_field(AdminArea.Level.DISTRICT, "District")
-    camp_status = df.ChoiceFilter(label="Camp", field_name="status", choices=Camp.Status.choices)
+    district = area_field(AdminArea.Level.DISTRICT, _("District"))
+    camp_status = df.ChoiceFilter(label=_("Camp"), field_name="status", choices=Camp.Status.choices)
     sort = SortFilter(
         fields=[
             ("name_en", "name"),
@@ -179,18 +199,18 @@ class CampFilterSet(TargetFilterSet):
 
 
 class AidRequestFilterSet(df.FilterSet):
-    governorate = area_field(AdminArea.Level.GOVERNORATE, "Governorate")
-    district = area_field(AdminArea.Level.DISTRICT, "District")
-    category = df.ChoiceFilter(label="Category", choices=AidRequest.Category.choices)
-    priority = df.ChoiceFilter(label="Priority", choices=PRIORITY_CHOICES)
-    status = df.ChoiceFilter(label="Status", choices=AidRequest.Status.choices)
-    on_list = yes_no("On the latest list", field_name="settlement__on_latest_list")
-    stale = yes_no("Stale", method="filter_stale")
-    source = df.ChoiceFilter(label="Source", choices=AidRequest.Source.choices)
+    governorate = area_field(AdminArea.Level.GOVERNORATE, _("Governorate"))
+    district = area_field(AdminArea.Level.DISTRICT, _("District"))
+    category = df.ChoiceFilter(label=_("Category"), choices=AidRequest.Category.choices)
+    priority = df.ChoiceFilter(label=_("Priority"), choices=PRIORITY_CHOICES)
+    status = df.ChoiceFilter(label=_("Status"), choices=AidRequest.Status.choices)
+    on_list = yes_no(_("On the latest list"), field_name="settlement__on_latest_list")
+    stale = yes_no(_("Stale"), method="filter_stale")
+    source = df.ChoiceFilter(label=_("Source"), choices=AidRequest.Source.choices)
     target = df.ChoiceFilter(
-        label="For", choices=[("settlement", "settlements"), ("camp", "camps")], method="filter_target"
+        label=_("For"), choices=[("settlement", _("settlements")), ("camp", _("camps"))], method="filter_target"
     )
-    q = df.CharFilter(label="Search", method="filter_text")
+    q = df.CharFilter(label=_("Search"), method="filter_text")
     sort = SortFilter(
         fields=[
             ("priority", "priority"),

@@ -6,10 +6,12 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from settlements.matching import name_keys
@@ -20,13 +22,13 @@ SYRIA_EXTENT = {"lat": (32.3, 37.4), "lon": (35.7, 42.4)}
 
 
 def format_quantity(value: Decimal) -> str:
-    """1234.50 -> '1,234.5': thousands separated, no trailing zeros, never scientific notation."""
-    return f"{value.normalize():,f}"
+    """1234.50 -> '1,234.5' in English, '1 234,5' in Russian: grouped, no trailing zeros, no exponent."""
+    return number_format(value.normalize(), force_grouping=True)
 
 
 def validate_positive(value):
     if value is not None and value <= 0:
-        raise ValidationError("Enter a quantity above zero.", code="not_positive")
+        raise ValidationError(_("Enter a quantity above zero."), code="not_positive")
 
 
 def validate_in_syria(point):
@@ -36,8 +38,10 @@ def validate_in_syria(point):
         return
     if not (lat_min <= point.y <= lat_max and lon_min <= point.x <= lon_max):
         raise ValidationError(
-            "The location %(lat).4f, %(lon).4f is outside Syria "
-            "(latitude %(lat_min)s to %(lat_max)s, longitude %(lon_min)s to %(lon_max)s).",
+            _(
+                "The location %(lat).4f, %(lon).4f is outside Syria "
+                "(latitude %(lat_min)s to %(lat_max)s, longitude %(lon_min)s to %(lon_max)s)."
+            ),
             code="outside_syria",
             params={
                 "lat": point.y,
@@ -54,20 +58,26 @@ class AdminArea(models.Model):
     """An OCHA administrative area: governorate (admin1), district (admin2) or sub-district (admin3)."""
 
     class Level(models.IntegerChoices):
-        GOVERNORATE = 1, "governorate"
-        DISTRICT = 2, "district"
-        SUB_DISTRICT = 3, "sub-district"
+        GOVERNORATE = 1, _("governorate")
+        DISTRICT = 2, _("district")
+        SUB_DISTRICT = 3, _("sub-district")
 
-    pcode = models.CharField("P-code", max_length=10, unique=True)
-    level = models.PositiveSmallIntegerField(choices=Level.choices, db_index=True)
-    name_en = models.CharField("name (English)", max_length=100)
-    name_ar = models.CharField("name (Arabic)", max_length=100, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    pcode = models.CharField(_("P-code"), max_length=10, unique=True)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, db_index=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     aliases = ArrayField(models.CharField(max_length=120), default=list, blank=True)
-    centroid = models.PointField(srid=4326, null=True, blank=True)
-    boundary = models.MultiPolygonField(srid=4326, null=True, blank=True, help_text="Simplified outline.")
+    centroid = models.PointField(_("centroid"), srid=4326, null=True, blank=True)
+    boundary = models.MultiPolygonField(
+        _("boundary"), srid=4326, null=True, blank=True, help_text=_("Simplified outline.")
+    )
 
     class Meta:
+        verbose_name = _("administrative area")
+        verbose_name_plural = _("administrative areas")
         ordering = ["pcode"]
         constraints = [
             models.CheckConstraint(
@@ -84,19 +94,24 @@ class Settlement(models.Model):
     """A community (OCHA admin4) from the gazetteer, with what the daily lists say about it."""
 
     class WaterSupply(models.TextChoices):
-        NONE = "none", "none"
-        PARTIAL = "partial", "partial"
-        RESTORED = "restored", "restored"
+        NONE = "none", _("none")
+        PARTIAL = "partial", _("partial")
+        RESTORED = "restored", _("restored")
 
-    pcode = models.CharField("P-code", max_length=16, unique=True)
-    name_en = models.CharField("name (English)", max_length=150)
-    name_ar = models.CharField("name (Arabic)", max_length=150, blank=True)
-    location = models.PointField(srid=4326, validators=[validate_in_syria])
+    pcode = models.CharField(_("P-code"), max_length=16, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=150, blank=True)
+    location = models.PointField(_("location"), srid=4326, validators=[validate_in_syria])
     governorate = models.ForeignKey(
-        AdminArea, on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": AdminArea.Level.GOVERNORATE}
+        AdminArea,
+        verbose_name=_("governorate"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": AdminArea.Level.GOVERNORATE},
     )
     district = models.ForeignKey(
         AdminArea,
+        verbose_name=_("district"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -105,6 +120,7 @@ class Settlement(models.Model):
     )
     sub_district = models.ForeignKey(
         AdminArea,
+        verbose_name=_("sub-district"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -112,27 +128,35 @@ class Settlement(models.Model):
         limit_choices_to={"level": AdminArea.Level.SUB_DISTRICT},
     )
     capital_level = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="1 for a governorate capital, 2 district, 3 sub-district."
+        _("capital level"),
+        null=True,
+        blank=True,
+        help_text=_("1 for a governorate capital, 2 district, 3 sub-district."),
     )
 
-    population = models.PositiveIntegerField("population estimate", null=True, blank=True)
-    returnees = models.PositiveIntegerField(null=True, blank=True)
-    houses_destroyed = models.PositiveIntegerField(null=True, blank=True)
-    schools_destroyed = models.PositiveIntegerField(null=True, blank=True)
-    hospitals_destroyed = models.PositiveIntegerField(null=True, blank=True)
-    water_supply = models.CharField(max_length=10, choices=WaterSupply.choices, blank=True)
-    notes = models.TextField(blank=True)
+    population = models.PositiveIntegerField(_("population estimate"), null=True, blank=True)
+    returnees = models.PositiveIntegerField(_("returnees"), null=True, blank=True)
+    houses_destroyed = models.PositiveIntegerField(_("houses destroyed"), null=True, blank=True)
+    schools_destroyed = models.PositiveIntegerField(_("schools destroyed"), null=True, blank=True)
+    hospitals_destroyed = models.PositiveIntegerField(_("hospitals destroyed"), null=True, blank=True)
+    water_supply = models.CharField(_("water supply"), max_length=10, choices=WaterSupply.choices, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
 
     # Not indexed: a daily import flips it on thousands of rows, and an index on it would turn every
     # such update into a write to each of the table's indexes. A scan of it is quick at 100,000 rows.
-    on_latest_list = models.BooleanField("on the latest daily list", default=False)
-    first_listed = models.DateField("first listed", null=True, blank=True)
-    last_listed = models.DateField("last listed", null=True, blank=True)
+    on_latest_list = models.BooleanField(_("on the latest daily list"), default=False)
+    first_listed = models.DateField(_("first listed"), null=True, blank=True)
+    last_listed = models.DateField(_("last listed"), null=True, blank=True)
     last_confirmed = models.DateField(
-        "last confirmed", null=True, blank=True, help_text="The last day a source confirmed these figures."
+        _("last confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("The last day a source confirmed these figures."),
     )
     unverified = models.BooleanField(
-        default=False, help_text="Created by an import from a P-code the gazetteer does not know; check it."
+        _("unverified"),
+        default=False,
+        help_text=_("Created by an import from a P-code the gazetteer does not know; check it."),
     )
     # The names reduced for matching (settlements.matching.name_keys), kept so an import looks
     # names up in an index instead of normalising every settlement's name each time.
@@ -142,6 +166,8 @@ class Settlement(models.Model):
     LIST_FIGURES += ["water_supply"]
 
     class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
         ordering = ["name_en"]
         indexes = [
             GinIndex(fields=["name_en"], name="settlement_name_en_trgm", opclasses=["gin_trgm_ops"]),
@@ -178,17 +204,20 @@ class SettlementAlias(models.Model):
     """Another name of a settlement: a spelling, a transliteration, a name in another script."""
 
     class Source(models.TextChoices):
-        GAZETTEER = "gazetteer", "gazetteer"
-        STAFF = "staff", "staff decision"
+        GAZETTEER = "gazetteer", _("gazetteer")
+        STAFF = "staff", _("staff decision")
 
-    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(max_length=150)
-    language = models.CharField(max_length=8, blank=True, help_text="ISO 639-1 code: en, ar, ru, ...")
-    source = models.CharField(max_length=12, choices=Source.choices, default=Source.STAFF)
+    settlement = models.ForeignKey(
+        Settlement, verbose_name=_("settlement"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("ISO 639-1 code: en, ar, ru, ..."))
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.STAFF)
     keys = ArrayField(models.CharField(max_length=150), default=list, blank=True, editable=False)
 
     class Meta:
-        verbose_name_plural = "settlement aliases"
+        verbose_name = _("settlement alias")
+        verbose_name_plural = _("settlement aliases")
         constraints = [models.UniqueConstraint(fields=["settlement", "name"], name="settlement_alias_unique")]
         indexes = [GinIndex(fields=["keys"], name="settlement_alias_keys")]
 
@@ -202,20 +231,22 @@ class SettlementAlias(models.Model):
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
-        UN_AGENCY = "un", "UN agency"
-        INGO = "ingo", "international NGO"
-        NGO = "ngo", "national NGO"
-        RED_CROSS = "rcrc", "Red Cross / Red Crescent"
-        GOVERNMENT = "gov", "government"
-        OTHER = "other", "other"
+        UN_AGENCY = "un", _("UN agency")
+        INGO = "ingo", _("international NGO")
+        NGO = "ngo", _("national NGO")
+        RED_CROSS = "rcrc", _("Red Cross / Red Crescent")
+        GOVERNMENT = "gov", _("government")
+        OTHER = "other", _("other")
 
-    name = models.CharField(max_length=200, unique=True)
-    acronym = models.CharField(max_length=30, blank=True)
-    kind = models.CharField("type", max_length=8, choices=Kind.choices, default=Kind.OTHER)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    kind = models.CharField(_("type"), max_length=8, choices=Kind.choices, default=Kind.OTHER)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         ordering = ["name"]
 
     def __str__(self):
@@ -226,32 +257,48 @@ class Camp(models.Model):
     """A site where displaced people live: Rukban near Al Tanf, Akerbat in Hama."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "open"
-        CLOSED = "closed", "closed"
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
 
-    name_en = models.CharField("name (English)", max_length=150)
-    name_ar = models.CharField("name (Arabic)", max_length=150, blank=True)
-    location = models.PointField(srid=4326, validators=[validate_in_syria])
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=150, blank=True)
+    location = models.PointField(_("location"), srid=4326, validators=[validate_in_syria])
     governorate = models.ForeignKey(
-        AdminArea, on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": AdminArea.Level.GOVERNORATE}
+        AdminArea,
+        verbose_name=_("governorate"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": AdminArea.Level.GOVERNORATE},
     )
     near_settlement = models.ForeignKey(
-        Settlement, null=True, blank=True, on_delete=models.SET_NULL, related_name="nearby_camps"
+        Settlement,
+        verbose_name=_("near settlement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="nearby_camps",
     )
-    population = models.PositiveIntegerField(null=True, blank=True)
-    population_is_estimate = models.BooleanField("population is an estimate", default=True)
-    capacity = models.PositiveIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    population_is_estimate = models.BooleanField(_("population is an estimate"), default=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     managing_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_camps"
+        Organization,
+        verbose_name=_("managing organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_camps",
     )
-    access_constraints = models.TextField(blank=True)
-    last_assessed = models.DateField("last assessed", null=True, blank=True)
-    notes = models.TextField(blank=True)
+    access_constraints = models.TextField(_("access constraints"), blank=True)
+    last_assessed = models.DateField(_("last assessed"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("camp")
+        verbose_name_plural = _("camps")
         ordering = ["name_en"]
         constraints = [
             models.CheckConstraint(
@@ -301,80 +348,100 @@ class AidRequestQuerySet(models.QuerySet):
 
 class AidRequest(models.Model):
     class Category(models.TextChoices):
-        FOOD = "food", "food"
-        MEDICINE = "medicine", "medicine"
-        WATER = "water", "water"
-        SHELTER = "shelter", "shelter"
-        NON_FOOD_ITEMS = "nfi", "non-food items"
-        HEALTH = "health", "health"
-        EDUCATION = "education", "education"
-        HOUSING_RESTORATION = "housing", "housing restoration"
-        SCHOOL_RESTORATION = "schools", "school restoration"
-        HOSPITAL_RESTORATION = "hospitals", "hospital restoration"
-        INFRASTRUCTURE = "infrastructure", "infrastructure"
-        DEMINING = "demining", "demining"
-        OTHER = "other", "other"
+        FOOD = "food", _("food")
+        MEDICINE = "medicine", _("medicine")
+        WATER = "water", _("water")
+        SHELTER = "shelter", _("shelter")
+        NON_FOOD_ITEMS = "nfi", _("non-food items")
+        HEALTH = "health", _("health")
+        EDUCATION = "education", _("education")
+        HOUSING_RESTORATION = "housing", _("housing restoration")
+        SCHOOL_RESTORATION = "schools", _("school restoration")
+        HOSPITAL_RESTORATION = "hospitals", _("hospital restoration")
+        INFRASTRUCTURE = "infrastructure", _("infrastructure")
+        DEMINING = "demining", _("demining")
+        OTHER = "other", _("other")
 
     class Unit(models.TextChoices):
-        TONNES = "t", "tonnes"
-        KITS = "kits", "kits"
-        PEOPLE = "people", "people"
-        HOUSEHOLDS = "households", "households"
-        BUILDINGS = "buildings", "buildings"
-        UNITS = "units", "units"
+        TONNES = "t", _("tonnes")
+        KITS = "kits", _("kits")
+        PEOPLE = "people", _("people")
+        HOUSEHOLDS = "households", _("households")
+        BUILDINGS = "buildings", _("buildings")
+        UNITS = "units", _("units")
 
     class Priority(models.IntegerChoices):
-        LOW = 1, "low"
-        MEDIUM = 2, "medium"
-        HIGH = 3, "high"
-        CRITICAL = 4, "critical"
+        LOW = 1, _("low")
+        MEDIUM = 2, _("medium")
+        HIGH = 3, _("high")
+        CRITICAL = 4, _("critical")
 
     class Status(models.TextChoices):
-        OPEN = "open", "open"
-        PARTIALLY_MET = "partial", "partially met"
-        MET = "met", "met"
-        CANCELLED = "cancelled", "cancelled"
+        OPEN = "open", _("open")
+        PARTIALLY_MET = "partial", _("partially met")
+        MET = "met", _("met")
+        CANCELLED = "cancelled", _("cancelled")
 
     # Needs still waiting for (more) aid.
     OPEN_STATUSES = (Status.OPEN, Status.PARTIALLY_MET)
 
     class Source(models.TextChoices):
-        MANUAL = "manual", "entered by staff"
-        DAILY_LIST = "daily_list", "daily list"
+        MANUAL = "manual", _("entered by staff")
+        DAILY_LIST = "daily_list", _("daily list")
 
     settlement = models.ForeignKey(
-        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="aid_requests"
+        Settlement,
+        verbose_name=_("settlement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="aid_requests",
     )
     # Most requests are for settlements: the camp and organisation indexes (Meta) skip the empty ones.
     camp = models.ForeignKey(
-        Camp, null=True, blank=True, on_delete=models.PROTECT, related_name="aid_requests", db_index=False
+        Camp,
+        verbose_name=_("camp"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="aid_requests",
+        db_index=False,
     )
     location = models.PointField(
+        _("location"),
         srid=4326,
         null=True,
         blank=True,
         validators=[validate_in_syria],
-        help_text="Where exactly the need is, if not at the settlement's or camp's own point.",
+        help_text=_("Where exactly the need is, if not at the settlement's or camp's own point."),
     )
-    category = models.CharField(max_length=16, choices=Category.choices)
-    quantity = models.DecimalField(max_digits=12, decimal_places=2, validators=[validate_positive])
-    unit = models.CharField(max_length=12, choices=Unit.choices)
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, validators=[validate_positive])
+    unit = models.CharField(_("unit"), max_length=12, choices=Unit.choices)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.MEDIUM)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     status_set_by_staff = models.BooleanField(
+        _("status set by staff"),
         default=False,
-        help_text="Staff set the status by hand; deliveries no longer change it until it is reopened.",
+        help_text=_("Staff set the status by hand; deliveries no longer change it until it is reopened."),
     )
-    needed_by = models.DateField("needed by", null=True, blank=True)
+    needed_by = models.DateField(_("needed by"), null=True, blank=True)
     requesting_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="aid_requests", db_index=False
+        Organization,
+        verbose_name=_("requesting organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="aid_requests",
+        db_index=False,
     )
-    description = models.TextField(blank=True)
-    source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.MANUAL)
     # A provenance pointer kept by the import (Django sets it to NULL when a snapshot is replaced);
     # no database constraint, which would cost a check per request at the end of every import.
     list_snapshot = models.ForeignKey(
         "ListSnapshot",
+        verbose_name=_("list snapshot"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -382,14 +449,15 @@ class AidRequest(models.Model):
         editable=False,
         db_constraint=False,
         db_index=False,  # only read when a day's list is replaced, which a scan serves
-        help_text="The daily list that last stated this need.",
+        help_text=_("The daily list that last stated this need."),
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Not indexed: nothing looks requests up by their author, and a daily list adds thousands at once.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -399,6 +467,7 @@ class AidRequest(models.Model):
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -411,6 +480,8 @@ class AidRequest(models.Model):
     objects = AidRequestQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("aid request")
+        verbose_name_plural = _("aid requests")
         ordering = ["-priority", "needed_by", "id"]
         indexes = [
             # The requests table's default order: its first page and page 2,000 read this index.
@@ -428,12 +499,12 @@ class AidRequest(models.Model):
                     Q(settlement__isnull=False, camp__isnull=True) | Q(settlement__isnull=True, camp__isnull=False)
                 ),
                 name="aidrequest_exactly_one_target",
-                violation_error_message="An aid request is for exactly one settlement or one camp.",
+                violation_error_message=_("An aid request is for exactly one settlement or one camp."),
             ),
             models.CheckConstraint(
                 condition=Q(quantity__gt=0),
                 name="aidrequest_quantity_positive",
-                violation_error_message="The requested quantity must be more than zero.",
+                violation_error_message=_("The requested quantity must be more than zero."),
             ),
             # The daily lists state one need per settlement and category; the import updates that one.
             models.UniqueConstraint(
@@ -445,7 +516,11 @@ class AidRequest(models.Model):
 
     def __str__(self):
         amount = f"{format_quantity(self.quantity)} {self.get_unit_display()}"
-        return f"{self.get_category_display()} {amount} for {self.target}"
+        return _("%(category)s %(amount)s for %(target)s") % {
+            "category": self.get_category_display(),
+            "amount": amount,
+            "target": self.target,
+        }
 
     @property
     def target(self):
@@ -456,49 +531,70 @@ class AidRequest(models.Model):
         if self.pk and self.unit:
             counted_in = set(self.deliveries.exclude(unit=self.unit).values_list("unit", flat=True))
             if counted_in:
-                units = ", ".join(sorted(self.Unit(u).label for u in counted_in))
+                units = ", ".join(sorted(str(self.Unit(u).label) for u in counted_in))
                 raise ValidationError(
-                    {"unit": f"Deliveries against this request are counted in {units}; the unit cannot change."}
+                    {
+                        "unit": _("Deliveries against this request are counted in %(units)s; the unit cannot change.")
+                        % {"units": units}
+                    }
                 )
 
 
 class Delivery(models.Model):
-    request = models.ForeignKey(AidRequest, on_delete=models.PROTECT, related_name="deliveries")
-    quantity = models.DecimalField(max_digits=12, decimal_places=2, validators=[validate_positive])
-    unit = models.CharField(max_length=12, choices=AidRequest.Unit.choices)
-    delivered_on = models.DateField("delivered on")
-    delivering_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    request = models.ForeignKey(
+        AidRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="deliveries"
     )
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, validators=[validate_positive])
+    unit = models.CharField(_("unit"), max_length=12, choices=AidRequest.Unit.choices)
+    delivered_on = models.DateField(_("delivered on"))
+    delivering_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("delivering organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         ordering = ["-delivered_on", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gt=0),
                 name="delivery_quantity_positive",
-                violation_error_message="The delivered quantity must be more than zero.",
+                violation_error_message=_("The delivered quantity must be more than zero."),
             )
         ]
 
     def __str__(self):
-        return f"{format_quantity(self.quantity)} {self.get_unit_display()} on {self.delivered_on}"
+        return _("%(amount)s %(unit)s on %(date)s") % {
+            "amount": format_quantity(self.quantity),
+            "unit": self.get_unit_display(),
+            "date": date_format(self.delivered_on),
+        }
 
     def clean(self):
         super().clean()
         if self.request_id and self.unit and self.unit != self.request.unit:
             raise ValidationError(
                 {
-                    "unit": f"Deliveries are counted in the request's unit ({self.request.get_unit_display()}), "
-                    f"not {self.get_unit_display()}."
+                    "unit": _("Deliveries are counted in the request's unit (%(expected)s), not %(given)s.")
+                    % {"expected": self.request.get_unit_display(), "given": self.get_unit_display()}
                 }
             )
 
@@ -507,40 +603,49 @@ class ImportRun(models.Model):
     """One attempt to import a daily list: what was read, what came of it, and why it failed if it did."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        UNCHANGED = "unchanged", "unchanged"
-        FAILED = "failed", "failed"
-        SKIPPED = "skipped", "skipped"
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        UNCHANGED = "unchanged", _("unchanged")
+        FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("skipped")
 
     class Trigger(models.TextChoices):
-        SCHEDULE = "schedule", "schedule"
-        COMMAND = "command", "command line"
-        STAFF = "staff", "staff (Import now)"
+        SCHEDULE = "schedule", _("schedule")
+        COMMAND = "command", _("command line")
+        STAFF = "staff", _("staff (Import now)")
 
-    source = models.CharField(max_length=500)
-    format = models.CharField(max_length=10, blank=True)
-    list_date = models.DateField("list date", null=True, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
-    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.COMMAND)
+    source = models.CharField(_("source"), max_length=500)
+    format = models.CharField(_("format"), max_length=10, blank=True)
+    list_date = models.DateField(_("list date"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices, default=Trigger.COMMAND)
     triggered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("triggered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    rows = models.PositiveIntegerField(default=0)
-    matched = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    removed = models.PositiveIntegerField(default=0)
-    unmatched = models.PositiveIntegerField(default=0)
-    errors = models.PositiveIntegerField("row errors", default=0)
-    row_errors = models.JSONField(default=list, blank=True, help_text="[{row, message}] for each skipped row.")
-    error = models.TextField(blank=True, help_text="Why the whole import failed.")
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    matched = models.PositiveIntegerField(_("matched"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    removed = models.PositiveIntegerField(_("removed"), default=0)
+    unmatched = models.PositiveIntegerField(_("unmatched"), default=0)
+    errors = models.PositiveIntegerField(_("row errors"), default=0)
+    row_errors = models.JSONField(
+        _("row errors"), default=list, blank=True, help_text=_("[{row, message}] for each skipped row.")
+    )
+    error = models.TextField(_("error"), blank=True, help_text=_("Why the whole import failed."))
 
     class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
         ordering = ["-started_at", "-id"]
         get_latest_by = "started_at"
         permissions = [("run_import", "Can start an import of the daily list")]
@@ -557,95 +662,164 @@ class ImportRun(models.Model):
 class ListSnapshot(models.Model):
     """What one day's list said: one entry per row. Re-importing a date replaces its snapshot."""
 
-    list_date = models.DateField("list date", unique=True)
-    import_run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="snapshots")
-    source = models.CharField(max_length=500)
-    sha256 = models.CharField("SHA-256", max_length=64)
-    columns = models.JSONField(default=list, help_text="The list's own headers, in order.")
+    list_date = models.DateField(_("list date"), unique=True)
+    import_run = models.ForeignKey(
+        ImportRun, verbose_name=_("import run"), on_delete=models.PROTECT, related_name="snapshots"
+    )
+    source = models.CharField(_("source"), max_length=500)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    columns = models.JSONField(_("columns"), default=list, help_text=_("The list's own headers, in order."))
 
     class Meta:
+        verbose_name = _("daily list")
+        verbose_name_plural = _("daily lists")
         ordering = ["-list_date"]
         get_latest_by = "list_date"
 
     def __str__(self):
-        return f"daily list of {self.list_date}"
+        return _("daily list of %(date)s") % {"date": date_format(self.list_date)}
 
 
 class ListEntry(models.Model):
     """One row of a daily list: the source's words, the parsed values and the settlement it means."""
 
     class Outcome(models.TextChoices):
-        MATCHED = "matched", "matched"
-        CREATED = "created", "created a settlement"
-        REVIEW = "review", "needs review"
-        ERROR = "error", "row error"
+        MATCHED = "matched", _("matched")
+        CREATED = "created", _("created a settlement")
+        REVIEW = "review", _("needs review")
+        ERROR = "error", _("row error")
+
+    class Method(models.TextChoices):
+        PCODE = "pcode", _("P-code")
+        NAME = "name", _("name")
+        ALIAS = "alias", _("alias")
+        FUZZY = "fuzzy", _("close spelling")
+        CREATED = "created", _("new settlement")
+        STAFF = "staff", _("staff decision")
+        REVIEW = "review", _("waiting for review")
 
     # Indexes: (snapshot, row) and (settlement, snapshot) serve every lookup, so the foreign keys
     # go without their own; a daily list writes a row here per settlement.
-    snapshot = models.ForeignKey(ListSnapshot, on_delete=models.CASCADE, related_name="entries", db_index=False)
-    row = models.PositiveIntegerField(help_text="Data row number in the list, from 1.")
-    settlement = models.ForeignKey(
-        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="list_entries", db_index=False
+    snapshot = models.ForeignKey(
+        ListSnapshot, verbose_name=_("snapshot"), on_delete=models.CASCADE, related_name="entries", db_index=False
     )
-    outcome = models.CharField(max_length=8, choices=Outcome.choices, db_index=True)
-    method = models.CharField(max_length=8, blank=True, help_text="pcode, name, alias, fuzzy, created or staff.")
-    score = models.FloatField(null=True, blank=True)
-    name = models.CharField(max_length=300, blank=True, help_text="The settlement's name as the list wrote it.")
-    pcode = models.CharField("P-code", max_length=32, blank=True)
+    row = models.PositiveIntegerField(_("row"), help_text=_("Data row number in the list, from 1."))
+    settlement = models.ForeignKey(
+        Settlement,
+        verbose_name=_("settlement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="list_entries",
+        db_index=False,
+    )
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, db_index=True)
+    method = models.CharField(_("matched by"), max_length=8, choices=Method.choices, blank=True)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    name = models.CharField(
+        _("name"), max_length=300, blank=True, help_text=_("The settlement's name as the list wrote it.")
+    )
+    pcode = models.CharField(_("P-code"), max_length=32, blank=True)
     governorate = models.ForeignKey(
         AdminArea,
+        verbose_name=_("governorate"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
         db_constraint=False,
-        help_text="The governorate the row named, as matching understood it.",
+        help_text=_("The governorate the row named, as matching understood it."),
     )
-    raw = models.JSONField(help_text="The row exactly as the source gave it, by header.")
-    values = models.JSONField(default=dict, help_text="The parsed figures.")
-    message = models.TextField(blank=True)
-    candidates = models.JSONField(default=list, blank=True)
+    raw = models.JSONField(_("raw"), help_text=_("The row exactly as the source gave it, by header."))
+    values = models.JSONField(_("values"), default=dict, help_text=_("The parsed figures."))
+    message = models.TextField(_("message"), blank=True)
+    candidates = models.JSONField(_("candidates"), default=list, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "list entries"
+        verbose_name = _("list entry")
+        verbose_name_plural = _("list entries")
         ordering = ["snapshot", "row"]
         constraints = [models.UniqueConstraint(fields=["snapshot", "row"], name="list_entry_row_unique")]
         indexes = [models.Index(fields=["settlement", "snapshot"], name="list_entry_settlement")]
 
     def __str__(self):
-        return f"row {self.row}: {self.name or self.pcode}"
+        return _("row %(row)s: %(name)s") % {"row": self.row, "name": self.name or self.pcode}
 
 
 class ReviewItem(ListEntry):
     """A list row nobody could match for sure, waiting for staff to decide."""
 
     class Meta:
+        verbose_name = _("review item")
+        verbose_name_plural = _("review items")
         proxy = True
-        verbose_name = "review item"
 
 
 class ListChange(models.Model):
     """One difference between a day's list and the list before it."""
 
     class Kind(models.TextChoices):
-        ADDED = "added", "added"
-        REMOVED = "removed", "removed"
-        CHANGED = "changed", "changed"
+        ADDED = "added", _("added")
+        REMOVED = "removed", _("removed")
+        CHANGED = "changed", _("changed")
 
-    snapshot = models.ForeignKey(ListSnapshot, on_delete=models.CASCADE, related_name="changes")
-    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="list_changes")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    field = models.CharField(max_length=40, blank=True)
-    old = models.CharField(max_length=300, blank=True)
-    new = models.CharField(max_length=300, blank=True)
+    snapshot = models.ForeignKey(
+        ListSnapshot, verbose_name=_("snapshot"), on_delete=models.CASCADE, related_name="changes"
+    )
+    settlement = models.ForeignKey(
+        Settlement, verbose_name=_("settlement"), on_delete=models.PROTECT, related_name="list_changes"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    field = models.CharField(_("field"), max_length=40, blank=True)
+    old = models.CharField(_("old"), max_length=300, blank=True)
+    new = models.CharField(_("new"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("list change")
+        verbose_name_plural = _("list changes")
         ordering = ["snapshot", "kind", "settlement_id", "field"]
+
+    # Figures a list states that are not settlement fields: the needs that become aid requests.
+    NEED_LABELS = {"food_t": _("food (t)"), "medicine_t": _("medicine (t)")}
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.settlement_id} {self.field}".strip()
+
+    @property
+    def field_label(self) -> str:
+        """The changed figure as the interface names it: 'population estimate', not 'population'."""
+        if not self.field:
+            return ""
+        if self.field in self.NEED_LABELS:
+            return self.NEED_LABELS[self.field]
+        try:
+            return Settlement._meta.get_field(self.field).verbose_name
+        except FieldDoesNotExist:
+            return self.field
+
+
+class UserPreference(models.Model):
+    """What a user chose for themselves: the interface language, on any browser they sign in from."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self):
+        return f"{self.user} ({self.language or '-'})"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from settlements.filters import stale_before
 from settlements.models import AdminArea, AidRequest, Camp, ImportRun, ListEntry, Settlement, format_quantity
+from settlements.templatetags.places import local_name
 
 
 @dataclass
@@ -145,14 +146,17 @@ def coverage_by_governorate() -> list[dict]:
         AidRequest.objects.exclude(status=AidRequest.Status.CANCELLED)
         .filter(unit=AidRequest.Unit.TONNES)
         .with_progress()
-        .annotate(area=Coalesce("settlement__governorate__name_en", "camp__governorate__name_en"))
+        .annotate(
+            name_en=Coalesce("settlement__governorate__name_en", "camp__governorate__name_en"),
+            name_ar=Coalesce("settlement__governorate__name_ar", "camp__governorate__name_ar"),
+        )
         .order_by()
-        .values("area")
+        .values("name_en", "name_ar")
         .annotate(requested=Sum("quantity"), delivered_sum=Sum("delivered"))
-        .order_by("-requested")
+        .order_by("-requested", "name_en")
     )
     return [
-        {"governorate": row["area"], "requested": float(row["requested"]), "delivered": float(row["delivered_sum"])}
+        {"governorate": local_name(row), "requested": float(row["requested"]), "delivered": float(row["delivered_sum"])}
         for row in requests
     ]
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from settlements.caching import data_changed
@@ -111,7 +112,7 @@ def record_delivery(
 def set_requests_status(*, requests: Iterable[AidRequest], status: str, user=None) -> int:
     """Staff decide a status by hand: met or cancelled. Deliveries no longer change it."""
     if status not in (Status.MET, Status.CANCELLED):
-        raise ValidationError(f"Staff can mark a request met or cancelled, not {status!r}.")
+        raise ValidationError(_("Staff can mark a request met or cancelled, not %(status)r.") % {"status": status})
     changed = [r for r in requests if r.status != status or not r.status_set_by_staff]
     for aid_request in changed:
         aid_request.status = status
@@ -158,9 +159,12 @@ def _take_row(entry: ListEntry, settlement: Settlement) -> None:
 def resolve_review_item(*, entry: ListEntry, settlement: Settlement, user=None) -> ListEntry:
     """Staff say which settlement a list row means. The row's name becomes an alias, so the next list matches."""
     if entry.outcome != ListEntry.Outcome.REVIEW:
-        raise ValidationError("This row is not waiting for review.")
+        raise ValidationError(_("This row is not waiting for review."))
     if entry.snapshot.entries.filter(settlement=settlement).exclude(pk=entry.pk).exists():
-        raise ValidationError(f"{settlement} is already on the list of {entry.snapshot.list_date} in another row.")
+        raise ValidationError(
+            _("%(settlement)s is already on the list of %(date)s in another row.")
+            % {"settlement": settlement, "date": entry.snapshot.list_date}
+        )
     if entry.name:
         SettlementAlias.objects.get_or_create(
             settlement=settlement,
@@ -180,11 +184,12 @@ def resolve_review_item(*, entry: ListEntry, settlement: Settlement, user=None) 
 def create_settlement_from_review(*, entry: ListEntry, user=None) -> Settlement:
     """Staff say a list row is a place the gazetteer does not have: add it, flagged unverified."""
     if entry.outcome != ListEntry.Outcome.REVIEW:
-        raise ValidationError("This row is not waiting for review.")
+        raise ValidationError(_("This row is not waiting for review."))
     lat, lon = entry.values.get("latitude"), entry.values.get("longitude")
     if entry.governorate_id is None or lat is None or lon is None or not entry.name:
         raise ValidationError(
-            f"Row {entry.row} lacks a name, a governorate or coordinates: add the settlement by hand, then pick it."
+            _("Row %(row)s lacks a name, a governorate or coordinates: add the settlement by hand, then pick it.")
+            % {"row": entry.row}
         )
     settlement = Settlement(
         pcode=entry.pcode or f"NEW-{entry.pk}",

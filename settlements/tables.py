@@ -7,12 +7,14 @@ Each column carries its HXL 1.1 hashtag for the HXL export.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, F, FloatField, Func, Sum, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, F, FloatField, Func, Sum, Value, When
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import gettext_lazy as _
 
 from settlements import selectors
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import AidRequest, Camp
+from settlements.templatetags.places import arabic_first
 
 
 class X(Func):
@@ -36,11 +38,24 @@ class Column:
 
     def display(self, row: dict):
         value = row.get(self.key)
-        return self.choices.get(value, value) if self.choices else value
+        if self.choices and value in self.choices:
+            return str(self.choices[value])  # the label in the interface language
+        return value
 
 
-LOCATION = [Column("lat", "Latitude", "#geo+lat", numeric=True), Column("lon", "Longitude", "#geo+lon", numeric=True)]
-PRIORITY_LABELS = {0: "none", **dict(AidRequest.Priority.choices)}
+LOCATION = [
+    Column("lat", _("Latitude"), "#geo+lat", numeric=True),
+    Column("lon", _("Longitude"), "#geo+lon", numeric=True),
+]
+PRIORITY_LABELS = {0: _("none"), **dict(AidRequest.Priority.choices)}
+
+
+def area_name(*paths: str):
+    """An admin area's name in the interface language: Arabic on Arabic pages where known."""
+    names = [F(f"{path}__name_en") for path in paths]
+    if arabic_first():
+        names = [NullIf(F(f"{path}__name_ar"), Value("")) for path in paths] + names
+    return Coalesce(*names) if len(names) > 1 else names[0]
 
 
 @dataclass(frozen=True)
@@ -68,9 +83,9 @@ def settlement_rows(queryset):
         "on_latest_list",
         "last_listed",
         "last_confirmed",
-        governorate_name=F("governorate__name_en"),
+        governorate_name=area_name("governorate"),
         governorate_pcode=F("governorate__pcode"),
-        district_name=F("district__name_en"),
+        district_name=area_name("district"),
         need=selectors.need_priority("settlement"),
         lat=Y("location"),
         lon=X("location"),
@@ -86,7 +101,7 @@ def camp_rows(queryset):
         "capacity",
         "status",
         "last_assessed",
-        governorate_name=F("governorate__name_en"),
+        governorate_name=area_name("governorate"),
         governorate_pcode=F("governorate__pcode"),
         near_pcode=F("near_settlement__pcode"),
         organization=F("managing_organization__name"),
@@ -118,7 +133,7 @@ def request_rows(queryset):
         "camp_id",
         target=target_name,
         target_pcode=F("settlement__pcode"),
-        governorate_name=Coalesce("settlement__governorate__name_en", "camp__governorate__name_en"),
+        governorate_name=area_name("settlement__governorate", "camp__governorate"),
         governorate_pcode=Coalesce("settlement__governorate__pcode", "camp__governorate__pcode"),
         organization=F("requesting_organization__name"),
         lat=Y(point),
@@ -128,72 +143,72 @@ def request_rows(queryset):
 
 SETTLEMENTS = Table(
     name="settlements",
-    title="Settlements",
+    title=_("Settlements"),
     filterset=SettlementFilterSet,
     rows=settlement_rows,
     link="name_en",
     columns=[
-        Column("pcode", "P-code", "#loc+code", sort="pcode"),
-        Column("name_en", "Name", "#loc+name", sort="name"),
-        Column("name_ar", "Name (Arabic)", "#loc+name+i_ar"),
-        Column("governorate_name", "Governorate", "#adm1+name", sort="governorate"),
-        Column("governorate_pcode", "Governorate P-code", "#adm1+code"),
-        Column("district_name", "District", "#adm2+name"),
-        Column("population", "Population", "#population", sort="population", numeric=True),
-        Column("returnees", "Returnees", "#population+returnees", numeric=True),
-        Column("houses_destroyed", "Houses destroyed", "#impact+houses+destroyed", numeric=True),
-        Column("need", "Most urgent need", "#severity", choices=PRIORITY_LABELS),
-        Column("on_latest_list", "On latest list", "#status+listed"),
-        Column("last_listed", "Last listed", "#date+listed", sort="last_listed"),
-        Column("last_confirmed", "Last confirmed", "#date+confirmed", sort="last_confirmed"),
+        Column("pcode", _("P-code"), "#loc+code", sort="pcode"),
+        Column("name_en", _("Name"), "#loc+name", sort="name"),
+        Column("name_ar", _("Name (Arabic)"), "#loc+name+i_ar"),
+        Column("governorate_name", _("Governorate"), "#adm1+name", sort="governorate"),
+        Column("governorate_pcode", _("Governorate P-code"), "#adm1+code"),
+        Column("district_name", _("District"), "#adm2+name"),
+        Column("population", _("Population"), "#population", sort="population", numeric=True),
+        Column("returnees", _("Returnees"), "#population+returnees", numeric=True),
+        Column("houses_destroyed", _("Houses destroyed"), "#impact+houses+destroyed", numeric=True),
+        Column("need", _("Most urgent need"), "#severity", choices=PRIORITY_LABELS),
+        Column("on_latest_list", _("On latest list"), "#status+listed"),
+        Column("last_listed", _("Last listed"), "#date+listed", sort="last_listed"),
+        Column("last_confirmed", _("Last confirmed"), "#date+confirmed", sort="last_confirmed"),
         *LOCATION,
     ],
 )
 
 CAMPS = Table(
     name="camps",
-    title="Camps",
+    title=_("Camps"),
     filterset=CampFilterSet,
     rows=camp_rows,
     link="name_en",
     columns=[
-        Column("name_en", "Name", "#loc+name", sort="name"),
-        Column("name_ar", "Name (Arabic)", "#loc+name+i_ar"),
-        Column("governorate_name", "Governorate", "#adm1+name", sort="governorate"),
-        Column("governorate_pcode", "Governorate P-code", "#adm1+code"),
-        Column("near_pcode", "Near settlement", "#loc+code+near"),
-        Column("population", "Population", "#population+idps", sort="population", numeric=True),
-        Column("capacity", "Capacity", "#capacity", sort="capacity", numeric=True),
-        Column("status", "Status", "#status", choices=dict(Camp.Status.choices)),
-        Column("organization", "Managed by", "#org+name"),
-        Column("need", "Most urgent need", "#severity", choices=PRIORITY_LABELS),
-        Column("last_assessed", "Last assessed", "#date+assessed", sort="last_assessed"),
+        Column("name_en", _("Name"), "#loc+name", sort="name"),
+        Column("name_ar", _("Name (Arabic)"), "#loc+name+i_ar"),
+        Column("governorate_name", _("Governorate"), "#adm1+name", sort="governorate"),
+        Column("governorate_pcode", _("Governorate P-code"), "#adm1+code"),
+        Column("near_pcode", _("Near settlement"), "#loc+code+near"),
+        Column("population", _("Population"), "#population+idps", sort="population", numeric=True),
+        Column("capacity", _("Capacity"), "#capacity", sort="capacity", numeric=True),
+        Column("status", _("Status"), "#status", choices=dict(Camp.Status.choices)),
+        Column("organization", _("Managed by"), "#org+name"),
+        Column("need", _("Most urgent need"), "#severity", choices=PRIORITY_LABELS),
+        Column("last_assessed", _("Last assessed"), "#date+assessed", sort="last_assessed"),
         *LOCATION,
     ],
 )
 
 REQUESTS = Table(
     name="requests",
-    title="Aid requests",
+    title=_("Aid requests"),
     filterset=AidRequestFilterSet,
     rows=request_rows,
     link="target",
     columns=[
-        Column("pk", "ID", "#activity+id", sort="id", numeric=True),
-        Column("target", "For", "#loc+name"),
-        Column("target_pcode", "P-code", "#loc+code"),
-        Column("governorate_name", "Governorate", "#adm1+name"),
-        Column("governorate_pcode", "Governorate P-code", "#adm1+code"),
-        Column("category", "Category", "#sector", sort="category", choices=dict(AidRequest.Category.choices)),
-        Column("quantity", "Requested", "#targeted+quantity", sort="quantity", numeric=True),
-        Column("delivered", "Delivered", "#reached+quantity", numeric=True),
-        Column("gap", "Gap", "#inneed+quantity", numeric=True),
-        Column("unit", "Unit", "#indicator+unit", choices=dict(AidRequest.Unit.choices)),
-        Column("priority", "Priority", "#severity", sort="priority", choices=PRIORITY_LABELS),
-        Column("status", "Status", "#status", sort="status", choices=dict(AidRequest.Status.choices)),
-        Column("needed_by", "Needed by", "#date+deadline", sort="needed_by"),
-        Column("organization", "Requested by", "#org+name"),
-        Column("source", "Source", "#meta+source", choices=dict(AidRequest.Source.choices)),
+        Column("pk", _("ID"), "#activity+id", sort="id", numeric=True),
+        Column("target", _("For"), "#loc+name"),
+        Column("target_pcode", _("P-code"), "#loc+code"),
+        Column("governorate_name", _("Governorate"), "#adm1+name"),
+        Column("governorate_pcode", _("Governorate P-code"), "#adm1+code"),
+        Column("category", _("Category"), "#sector", sort="category", choices=dict(AidRequest.Category.choices)),
+        Column("quantity", _("Requested"), "#targeted+quantity", sort="quantity", numeric=True),
+        Column("delivered", _("Delivered"), "#reached+quantity", numeric=True),
+        Column("gap", _("Gap"), "#inneed+quantity", numeric=True),
+        Column("unit", _("Unit"), "#indicator+unit", choices=dict(AidRequest.Unit.choices)),
+        Column("priority", _("Priority"), "#severity", sort="priority", choices=PRIORITY_LABELS),
+        Column("status", _("Status"), "#status", sort="status", choices=dict(AidRequest.Status.choices)),
+        Column("needed_by", _("Needed by"), "#date+deadline", sort="needed_by"),
+        Column("organization", _("Requested by"), "#org+name"),
+        Column("source", _("Source"), "#meta+source", choices=dict(AidRequest.Source.choices)),
         *LOCATION,
     ],
 )
@@ -203,16 +218,16 @@ TABLES = {table.name: table for table in (SETTLEMENTS, CAMPS, REQUESTS)}
 
 def _people(queryset) -> list[tuple[str, object]]:
     totals = queryset.order_by().aggregate(people=Sum("population"))
-    return [("People", totals["people"] or 0)]
+    return [(_("People"), totals["people"] or 0)]
 
 
 def _tonnes(queryset) -> list[tuple[str, object]]:
     totals = queryset.filter(unit=AidRequest.Unit.TONNES).progress_totals()
     return [
-        ("Tonnes requested", totals["requested"]),
-        ("Tonnes delivered", totals["delivered"]),
-        ("Tonnes still needed", totals["gap"]),
-        ("Open requests", queryset.filter(status__in=AidRequest.OPEN_STATUSES).order_by().count()),
+        (_("Tonnes requested"), totals["requested"]),
+        (_("Tonnes delivered"), totals["delivered"]),
+        (_("Tonnes still needed"), totals["gap"]),
+        (_("Open requests"), queryset.filter(status__in=AidRequest.OPEN_STATUSES).order_by().count()),
     ]
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from settlements import selectors
@@ -60,13 +61,13 @@ def import_report(request, pk):
 @permission_required("settlements.run_import", raise_exception=True)
 def import_now(request):
     if not settings.SETTLEMENT_LIST_URL:
-        messages.error(request, "SETTLEMENT_LIST_URL is not set, so there is no list to import.")
+        messages.error(request, _("SETTLEMENT_LIST_URL is not set, so there is no list to import."))
         return redirect("imports:list")
     try:
         import_daily_list.delay(trigger=ImportRun.Trigger.STAFF, user_id=request.user.pk)
     except Exception:  # the broker (Redis) is down: say so instead of failing the page
         log.warning("could not queue an import", exc_info=True)
-        messages.error(request, "The task queue is unreachable, so the import was not started. Try again later.")
+        messages.error(request, _("The task queue is unreachable, so the import was not started. Try again later."))
     else:
-        messages.success(request, "Import started. Refresh this page in a minute to see it.")
+        messages.success(request, _("Import started. Refresh this page in a minute to see it."))
     return redirect("imports:list")

@@ -6,10 +6,12 @@ from django.core.exceptions import BadRequest
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from settlements import selectors
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import AidRequest, Camp, Settlement
+from settlements.templatetags.places import local_name
 from settlements.views.common import cached_json, can_view, filtered
 
 GEOJSON = "application/geo+json"
@@ -44,7 +46,7 @@ def map_config(request) -> dict:
 @can_view("settlement")
 def map_page(request):
     filterset = filtered(SettlementFilterSet, request, Settlement.objects.none(), strict=False)
-    context = {"filter": filterset, "map_config": map_config(request)}
+    context = {"filter": filterset, "map_config": map_config(request), "stale_after_days": settings.STALE_AFTER_DAYS}
     return render(request, "map/map.html", context, status=200 if filterset.is_valid() else 400)
 
 
@@ -81,6 +83,11 @@ def governorate_areas(request):
     return cached_json(request, "map-governorates", lambda: selectors.governorate_needs(filterset.qs), GEOJSON)
 
 
+def local_date(day) -> str | None:
+    """A date as the interface language writes it (11 September 2017 in English)."""
+    return date_format(day) if day else None
+
+
 def place_names(obj) -> dict:
     return {"name_en": obj.name_en, "name_ar": obj.name_ar}
 
@@ -99,11 +106,11 @@ def settlement_popup(request, pk):
         {
             **place_names(settlement),
             "pcode": settlement.pcode,
-            "governorate": settlement.governorate.name_en,
+            "governorate": local_name(settlement.governorate),
             "population": settlement.population,
             "on_latest_list": settlement.on_latest_list,
-            "last_listed": settlement.last_listed,
-            "last_confirmed": settlement.last_confirmed,
+            "last_listed": local_date(settlement.last_listed),
+            "last_confirmed": local_date(settlement.last_confirmed),
             "needs": selectors.needs_by_category(settlement.aid_requests.all()),
             "url": reverse("tables:settlement", args=[settlement.pcode]),
             "admin_url": admin_link(request, settlement),
@@ -117,11 +124,11 @@ def camp_popup(request, pk):
     return JsonResponse(
         {
             **place_names(camp),
-            "governorate": camp.governorate.name_en,
+            "governorate": local_name(camp.governorate),
             "population": camp.population,
             "population_is_estimate": camp.population_is_estimate,
             "status": camp.get_status_display(),
-            "last_assessed": camp.last_assessed,
+            "last_assessed": local_date(camp.last_assessed),
             "needs": selectors.needs_by_category(camp.aid_requests.all()),
             "url": reverse("tables:camp", args=[camp.pk]),
             "admin_url": admin_link(request, camp),

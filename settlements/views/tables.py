@@ -15,6 +15,7 @@ from settlements.exports import FORMATS, export_response
 from settlements.models import AidRequest, Camp, Delivery, ListEntry, Settlement
 from settlements.pagination import EstimatedCountPaginator
 from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS, Table
+from settlements.templatetags.places import local_name
 from settlements.views.common import can_view, canonical_parameters, filtered
 from settlements.views.maps import admin_link
 
@@ -116,7 +117,7 @@ def requests_of(target_requests):
 def point_config(obj) -> dict:
     """What the detail page's small map draws (handed over with json_script)."""
     tiles = {"url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION}
-    return {"lat": obj.location.y, "lon": obj.location.x, "name": obj.name_en, "tiles": tiles}
+    return {"lat": obj.location.y, "lon": obj.location.x, "name": local_name(obj), "tiles": tiles}
 
 
 @can_view("settlement")

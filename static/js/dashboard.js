@@ -3,7 +3,10 @@
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("map-config").textContent);
-  const map = L.map("dashboard-map", { scrollWheelZoom: false, zoomControl: false });
+  const rtl = document.documentElement.dir === "rtl";
+  const numbers = new Intl.NumberFormat((document.documentElement.lang || "en") + "-u-nu-latn", { maximumFractionDigits: 1 });
+  const map = L.map("dashboard-map", { scrollWheelZoom: false, zoomControl: false, attributionControl: false });
+  L.control.attribution({ position: rtl ? "bottomleft" : "bottomright" }).addTo(map);
   map.fitBounds(config.bounds);
   if (config.tiles.url) L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution }).addTo(map);
   fetch(config.data.governorates, { credentials: "same-origin" })
@@ -14,7 +17,10 @@
         style: (f) => ({ color: "#12324a", weight: 1, fillColor: "#c0262d", fillOpacity: 0.05 + 0.6 * (f.properties.open / most) }),
         onEachFeature: (f, layer) => {
           const label = document.createElement("span");
-          label.textContent = f.properties.name_en + ": " + f.properties.open + " open requests";
+          const name = (rtl && f.properties.name_ar) || f.properties.name_en;
+          const text = ngettext("%(name)s: %(open)s open request", "%(name)s: %(open)s open requests", f.properties.open);
+          label.textContent = interpolate(text, { name: name, open: numbers.format(f.properties.open) }, true);
+          label.dir = "auto";
           layer.bindTooltip(label, { sticky: true });
           layer.on("click", () => { location.href = config.requests_table + "?status=open&governorate=" + f.properties.pcode; });
         },
@@ -31,8 +37,8 @@
     data: {
       labels: data.map((row) => row.governorate),
       datasets: [
-        { label: "Requested (t)", data: data.map((row) => row.requested), backgroundColor: "#c0262d" },
-        { label: "Delivered (t)", data: data.map((row) => row.delivered), backgroundColor: "#1e7b34" },
+        { label: gettext("Requested (t)"), data: data.map((row) => row.requested), backgroundColor: "#c0262d" },
+        { label: gettext("Delivered (t)"), data: data.map((row) => row.delivered), backgroundColor: "#1e7b34" },
       ],
     },
     options: {
@@ -40,7 +46,10 @@
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      scales: { x: { beginAtZero: true } },
+      locale: (document.documentElement.lang || "en") + "-u-nu-latn",
+      // Right to left, bars grow from the right and the legend reads from the right.
+      scales: { x: { beginAtZero: true, reverse: rtl }, y: { position: rtl ? "right" : "left" } },
+      plugins: { legend: { rtl: rtl, textDirection: rtl ? "rtl" : "ltr" }, tooltip: { rtl: rtl, textDirection: rtl ? "rtl" : "ltr" } },
     },
   });
 })();

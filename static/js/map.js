@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("map-config").textContent);
-  const { el, number, popups } = window.AidTrack;
+  const { el, number, rtl, popups } = window.AidTrack;
   const COLOURS = ["#7d8794", "#2f7fb8", "#d9a400", "#ee7411", "#c0262d"]; // none, low ... critical
   const form = document.querySelector("[data-filters]");
   const status = document.getElementById("map-status");
@@ -12,12 +12,15 @@
   const choroplethToggle = document.getElementById("show-choropleth");
   const measure = document.getElementById("choropleth-measure");
 
-  const map = L.map("map", { preferCanvas: true, minZoom: 5, maxZoom: 18 });
+  // Right to left, the controls swap sides: zoom on the right, legend and attribution on the left.
+  const map = L.map("map", { preferCanvas: true, minZoom: 5, maxZoom: 18, zoomControl: false, attributionControl: false });
+  L.control.zoom({ position: rtl ? "topright" : "topleft", zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
+  L.control.attribution({ position: rtl ? "bottomleft" : "bottomright" }).addTo(map);
   map.fitBounds(config.bounds);
   if (config.tiles.url) {
     L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 18 }).addTo(map);
   }
-  const legend = L.control({ position: "bottomright" });
+  const legend = L.control({ position: rtl ? "bottomleft" : "bottomright" });
   legend.onAdd = () => document.getElementById("legend");
   legend.addTo(map);
 
@@ -53,8 +56,11 @@
   function areaTooltip(feature, layer) {
     const p = feature.properties;
     const box = el("div");
-    box.append(el("strong", null, p.name_en), el("br"));
-    box.append(el("span", null, number(p.open) + " open requests · " + number(p.tonnes) + " t still needed"));
+    const name = el("strong", null, (rtl && p.name_ar) || p.name_en);
+    name.dir = "auto";
+    box.append(name, el("br"));
+    const figures = ngettext("%(open)s open request · %(tonnes)s t still needed", "%(open)s open requests · %(tonnes)s t still needed", p.open);
+    box.append(el("span", null, interpolate(figures, { open: number(p.open), tonnes: number(p.tonnes) }, true)));
     layer.bindTooltip(box, { sticky: true });
   }
 
@@ -66,17 +72,17 @@
 
   function openPopup(kind, id, latlng) {
     const url = config.popup[kind].replace(/0\.json$/, id + ".json");
-    const popup = L.popup({ maxWidth: 360 }).setLatLng(latlng).setContent(el("p", null, "Loading…")).openOn(map);
+    const popup = L.popup({ maxWidth: 360 }).setLatLng(latlng).setContent(el("p", null, gettext("Loading…"))).openOn(map);
     getJSON(url).then((data) => popup.setContent(popups[kind](data)))
-      .catch(() => popup.setContent(el("p", "error", "Could not load the details. Try again.")));
+      .catch(() => popup.setContent(el("p", "error", gettext("Could not load the details. Try again."))));
   }
 
   function clusterMarker(feature, lat, lon) {
     const count = feature.properties.point_count;
     const size = 26 + Math.min(24, Math.round(Math.log10(count) * 9));
-    const label = el("span", null, count >= 1000 ? Math.round(count / 100) / 10 + "k" : String(count));
+    const label = el("span", null, count >= 1000 ? interpolate(gettext("%sk"), [number(Math.round(count / 100) / 10)]) : number(count));
     const icon = L.divIcon({ html: label, className: "cluster p" + feature.properties.top, iconSize: [size, size] });
-    const marker = L.marker([lat, lon], { icon: icon, title: count + " settlements", keyboard: true });
+    const marker = L.marker([lat, lon], { icon: icon, title: interpolate(ngettext("%s settlement", "%s settlements", count), [number(count)]), keyboard: true });
     marker.on("add", () => { marker.getElement().dataset.count = count; });
     marker.on("click", () => map.setView([lat, lon], Math.min(index.getClusterExpansionZoom(feature.id), 18)));
     return marker;
@@ -118,8 +124,12 @@
     status.dataset.shown = shown;
     status.dataset.clusters = clusters;
     status.dataset.points = singles;
-    status.textContent = number(total) + " settlements match; in view: " + number(shown) + " in " +
-      number(clusters) + " clusters and " + number(singles) + " single points.";
+    const summary = ngettext(
+      "%(total)s settlement matches; in view: %(shown)s in %(clusters)s clusters and %(points)s single points.",
+      "%(total)s settlements match; in view: %(shown)s in %(clusters)s clusters and %(points)s single points.",
+      total
+    );
+    status.textContent = interpolate(summary, { total: number(total), shown: number(shown), clusters: number(clusters), points: number(singles) }, true);
   }
 
   function drawCamps(collection) {
@@ -128,7 +138,7 @@
       const [lon, lat] = feature.geometry.coordinates;
       const size = 12 + Math.round(4 * Math.log10(Math.max(feature.properties.n || 1, 1)));
       const icon = L.divIcon({ className: "camp-marker p" + feature.properties.p + (feature.properties.c ? " closed" : ""), iconSize: [size, size] });
-      const marker = L.marker([lat, lon], { icon: icon, title: "camp", zIndexOffset: 1000 });
+      const marker = L.marker([lat, lon], { icon: icon, title: gettext("camp"), zIndexOffset: 1000 });
       marker.on("click", () => openPopup("camp", feature.id, [lat, lon]));
       camps.addLayer(marker);
     }
@@ -138,7 +148,7 @@
     const query = filterQuery();
     history.replaceState(null, "", query ? "?" + query : location.pathname);
     tableLink.href = config.table + (query ? "?" + query : "");
-    status.textContent = "Loading…";
+    status.textContent = gettext("Loading…");
     delete status.dataset.shown;
     const mine = (loading = Symbol("load"));
     try {
@@ -163,7 +173,7 @@
       draw();
     } catch (error) {
       if (mine !== loading) return;
-      status.textContent = "The map data could not be loaded: " + error.message;
+      status.textContent = interpolate(gettext("The map data could not be loaded: %s"), [error.message]);
       status.classList.add("error");
     }
   }

@@ -10,13 +10,18 @@
     return node;
   }
 
+  const LANGUAGE = document.documentElement.lang || "en";
+  const RTL = document.documentElement.dir === "rtl";
+  // Latin digits in every language, grouped as the server groups them (Arabic: 1,234.5).
+  const NUMBERS = new Intl.NumberFormat(LANGUAGE + "-u-nu-latn", { maximumFractionDigits: 2 });
+
   function number(value) {
-    return value === null || value === undefined ? "–" : Number(value).toLocaleString(document.documentElement.lang || "en");
+    return value === null || value === undefined ? "–" : NUMBERS.format(Number(value));
   }
 
   function names(data) {
     // The name in the page's language first, the other script beside it.
-    const arabicFirst = (document.documentElement.lang || "en").startsWith("ar");
+    const arabicFirst = LANGUAGE.startsWith("ar");
     const first = arabicFirst ? data.name_ar || data.name_en : data.name_en || data.name_ar;
     const other = arabicFirst ? data.name_en : data.name_ar;
     const title = el("h3", "popup-title", first);
@@ -32,16 +37,20 @@
     const list = el("dl", "facts");
     for (const [label, value] of rows) {
       if (value === null || value === undefined || value === "") continue;
-      list.append(el("dt", null, label), el("dd", null, value));
+      const dd = el("dd", null, value);
+      dd.dir = "auto"; // a Latin name or a P-code inside an Arabic popup keeps its own direction
+      list.append(el("dt", null, label), dd);
     }
     return list;
   }
 
   function needs(items) {
-    if (!items.length) return el("p", "muted", "No open requests.");
+    if (!items.length) return el("p", "muted", gettext("No open requests."));
     const table = el("table", "data compact");
     const head = el("tr");
-    for (const label of ["Need", "Requested", "Delivered", "Gap"]) head.append(el("th", null, label));
+    for (const label of [gettext("Need"), gettext("Requested"), gettext("Delivered"), gettext("Gap")]) {
+      head.append(el("th", null, label));
+    }
     table.append(head);
     for (const item of items) {
       const row = el("tr");
@@ -54,11 +63,11 @@
 
   function links(data) {
     const box = el("p", "popup-links");
-    const details = el("a", null, "Details");
+    const details = el("a", null, gettext("Details"));
     details.href = data.url;
     box.append(details);
     if (data.admin_url) {
-      const edit = el("a", null, "Edit in admin");
+      const edit = el("a", null, gettext("Edit in admin"));
       edit.href = data.admin_url;
       box.append(" · ", edit);
     }
@@ -70,12 +79,12 @@
     box.append(
       names(data),
       facts([
-        ["P-code", data.pcode],
-        ["Governorate", data.governorate],
-        ["Population", number(data.population)],
-        ["On the latest list", data.on_latest_list ? "yes" : "no"],
-        ["Last listed", data.last_listed],
-        ["Last confirmed", data.last_confirmed],
+        [gettext("P-code"), data.pcode],
+        [gettext("Governorate"), data.governorate],
+        [gettext("Population"), number(data.population)],
+        [gettext("On the latest list"), data.on_latest_list ? gettext("yes") : gettext("no")],
+        [gettext("Last listed"), data.last_listed],
+        [gettext("Last confirmed"), data.last_confirmed],
       ]),
       needs(data.needs),
       links(data)
@@ -85,14 +94,16 @@
 
   function camp(data) {
     const box = el("div", "popup");
-    const population = number(data.population) + (data.population_is_estimate ? " (estimate)" : "");
+    const population = data.population_is_estimate
+      ? interpolate(gettext("%s (estimate)"), [number(data.population)])
+      : number(data.population);
     box.append(
       names(data),
       facts([
-        ["Governorate", data.governorate],
-        ["Population", population],
-        ["Status", data.status],
-        ["Last assessed", data.last_assessed],
+        [gettext("Governorate"), data.governorate],
+        [gettext("Population"), population],
+        [gettext("Status"), data.status],
+        [gettext("Last assessed"), data.last_assessed],
       ]),
       needs(data.needs),
       links(data)
@@ -100,5 +111,5 @@
     return box;
   }
 
-  window.AidTrack = Object.assign(window.AidTrack || {}, { el: el, number: number, popups: { settlement: settlement, camp: camp } });
+  window.AidTrack = Object.assign(window.AidTrack || {}, { el: el, number: number, rtl: RTL, popups: { settlement: settlement, camp: camp } });
 })();
