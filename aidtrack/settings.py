@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -304,14 +305,14 @@ MAP_DATA_CACHE_SECONDS = envint("MAP_DATA_CACHE_SECONDS", 24 * 3600)
 MAP_DATA_GZIP_LEVEL = 5
 
 # Content-Security-Policy: AidTrack's pages run only scripts and styles from its own static files,
-# with data handed over in json_script blocks. The admin's map widget (django-leaflet) still writes
-# inline scripts, so the admin goes without the header for now.
+# with data handed over in json_script blocks. The admin too: the only inline scripts there are
+# django-leaflet's map widget, which carries the request's nonce, and that nonce appears in the
+# header only on pages that used it.
 _tiles_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILES_URL)) if MAP_TILES_URL else None
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": [
             "'self'",
@@ -362,6 +363,10 @@ LEAFLET_CONFIG = {
     "MAX_ZOOM": 18,
     "SPATIAL_EXTENT": (35.5, 32.2, 42.5, 37.5),
     "RESET_VIEW": False,
+    # The admin's map widgets use the same basemap as the coordinators' maps (and the CSP allows it).
+    "TILES": [("OpenStreetMap", MAP_TILES_URL, {"attribution": MAP_TILES_ATTRIBUTION, "maxZoom": 18})]
+    if MAP_TILES_URL
+    else [],
 }
 
 LOGGING = {

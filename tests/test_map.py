@@ -3,6 +3,7 @@
 import datetime
 import gzip
 import json
+import re
 
 import pytest
 from django.contrib.gis.geos import Polygon
@@ -205,3 +206,24 @@ def test_pages_send_a_content_security_policy_without_inline_scripts(coordinator
         assert directives["script-src"] == "'self'", url
         assert "unsafe-inline" not in policy
         assert directives["img-src"].startswith("'self' data: https://")
+
+
+def test_the_admin_runs_under_the_policy_with_a_nonce_only_for_the_map_widget(client):
+    from django_celery_beat.models import PeriodicTask
+
+    client.force_login(factories.user(superuser=True))
+    plain = client.get("/admin/")["Content-Security-Policy"]
+    assert dict(part.strip().split(" ", 1) for part in plain.split(";"))["script-src"] == "'self'"
+
+    task = PeriodicTask.objects.get(task="settlements.import_daily_list")
+    for url in ("/admin/settlements/camp/add/", f"/admin/django_celery_beat/periodictask/{task.pk}/change/"):
+        response = client.get(url)
+        policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+        inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>(?!\s*</script>)", response.content.decode())
+        inline = [attributes for attributes in inline if "application/json" not in attributes]
+        if url.endswith("/camp/add/"):  # django-leaflet's widget: two inline scripts, both with the nonce
+            nonce = re.fullmatch(r"'self' 'nonce-([^']+)'", policy["script-src"]).group(1)
+            assert inline == [f' nonce="{nonce}"'] * 2
+        else:  # django-celery-beat's form script now comes from a static file
+            assert inline == [], url
+        assert "unsafe-inline" not in response["Content-Security-Policy"]
