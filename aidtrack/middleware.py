@@ -54,7 +54,11 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = request.session.get(LANGUAGE_SESSION_KEY) if hasattr(request, "session") else None
+        try:
+            language = request.session.get(LANGUAGE_SESSION_KEY) if hasattr(request, "session") else None
+        except CONNECTION_LOST:
+            # Sessions live in PostgreSQL: the view will meet the same lost connection and answer 503.
+            language = None
         if language and language in dict(settings.LANGUAGES):
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -5,12 +5,16 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.utils import timezone
 
 from settlements.importing.fetch import FetchError
+from settlements.importing.schedule import missed_slot
 from settlements.importing.service import import_from_source
 from settlements.models import ImportRun
 
 log = logging.getLogger(__name__)
+CATCH_UP_GUARD_SECONDS = 3 * 3600  # one catch-up per slot; a new one after this if that one never ran
 
 
 @shared_task(
@@ -34,3 +38,22 @@ def import_daily_list(self, source: str = "", trigger: str = ImportRun.Trigger.S
         return {"status": ImportRun.Status.SKIPPED, "error": "SETTLEMENT_LIST_URL is not set."}
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     return import_from_source(source, trigger=trigger, user=user).summary()
+
+
+@shared_task(name="settlements.catch_up_daily_list", bind=True)
+def catch_up_daily_list(self):
+    """Start the daily import when its slot passed without one (Redis was down when beat sent it).
+
+    Sent by beat every 15 minutes; once per missed slot (a cache key guards against queueing it
+    twice while the first waits for a worker), and the import's own slot check skips a late
+    original that arrives after all.
+    """
+    if not settings.SETTLEMENT_LIST_URL or not missed_slot():
+        return {"status": "nothing missed"}
+    if not cache.add(f"daily-import-catch-up:{timezone.localdate()}", True, timeout=CATCH_UP_GUARD_SECONDS):
+        return {"status": "already caught up"}
+    log.warning("the daily import's schedule slot passed without an import; starting it now")
+    # The import goes where this check came from: the queue the beat entry names.
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    import_daily_list.apply_async(queue=queue)
+    return {"status": "started"}

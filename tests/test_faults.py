@@ -1,22 +1,29 @@
 """AidTrack under faults: Redis gone, PostgreSQL connections cut, duplicate schedules."""
 
+import datetime
+import json
 import os
 import subprocess
+import sys
 import threading
 import time
 import uuid
 
 import pytest
 import requests
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
+from settlements.importing.schedule import missed_slot
 from settlements.importing.service import import_from_source
 from settlements.models import ImportRun
 from settlements.roles import COORDINATOR, STAFF
-from settlements.tasks import import_daily_list
+from settlements.tasks import catch_up_daily_list, import_daily_list
 from tests import factories
-from tests.browser import PASSWORD
+from tests.browser import ARTIFACTS, PASSWORD
+from tests.paths import ROOT
+from tests.test_import_task import SAMPLE
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 DEAD_CACHE = {
@@ -131,3 +138,110 @@ def test_two_beats_firing_the_same_slot_import_once(gazetteer):
     # An import staff start by hand is not a schedule slot: it runs (and finds nothing new).
     manual = import_from_source(str(SAMPLE), trigger=ImportRun.Trigger.STAFF)
     assert manual.run.status == ImportRun.Status.UNCHANGED
+
+
+def daily_schedule(hours_ago: float):
+    """The daily import's schedule moved to a slot `hours_ago` hours before now (Damascus time)."""
+    from django.utils import timezone
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    slot = timezone.localtime() - datetime.timedelta(hours=hours_ago)
+    crontab = CrontabSchedule.objects.create(minute=slot.minute, hour=slot.hour, timezone="Asia/Damascus")
+    # Transactional tests start from an empty database, without the migration's schedule.
+    task, _ = PeriodicTask.objects.update_or_create(
+        task="settlements.import_daily_list", defaults={"name": "Import the daily settlement list", "crontab": crontab}
+    )
+    return task
+
+
+@pytest.mark.django_db
+class TestMissedSlot:
+    def test_a_slot_with_no_import_since_is_missed(self):
+        daily_schedule(hours_ago=2)
+        assert missed_slot()
+
+    def test_a_scheduled_import_after_the_slot_covers_it(self):
+        daily_schedule(hours_ago=2)
+        import_from_source(str(SAMPLE), trigger=ImportRun.Trigger.SCHEDULE)  # a failed one would count too
+        assert not missed_slot()
+
+    def test_the_regular_import_gets_ten_minutes_first(self):
+        daily_schedule(hours_ago=0.05)  # three minutes ago
+        assert not missed_slot()
+
+    def test_a_disabled_schedule_misses_nothing(self):
+        daily_schedule(hours_ago=2).__class__.objects.update(enabled=False)
+        assert not missed_slot()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_beat_could_not_send_while_redis_was_down_runs_when_redis_is_back(
+    gazetteer, published_list, dead_broker
+):
+    """06:00 with Redis down: beat's send fails and beat moves on. When Redis is back, the catch-up
+    check that beat sends every 15 minutes starts the import that was missed, once."""
+    from aidtrack.celery import app
+    from tests.conftest import start_celery_worker, stop
+    from tests.test_import_task import wait_for
+
+    daily_schedule(hours_ago=2)
+    with pytest.raises(Exception):  # noqa: B017 (whatever kombu raises for a refused connection)
+        import_daily_list.apply_async()  # what beat tried at the slot
+    assert missed_slot()
+
+    app.conf.broker_url = settings.CELERY_BROKER_URL  # Redis is back
+    app._pool, app.amqp._producer_pool = None, None
+    queue = f"catch-up-{uuid.uuid4().hex[:8]}"
+    worker = start_celery_worker(queue, SETTLEMENT_LIST_URL=published_list)
+    try:
+        assert catch_up_daily_list.apply_async(queue=queue).get(timeout=60) == {"status": "started"}
+        wait_for(lambda: ImportRun.objects.filter(status=ImportRun.Status.SUCCEEDED).exists(), 60, "the import")
+        # The next check finds the slot covered and starts nothing.
+        assert catch_up_daily_list.apply_async(queue=queue).get(timeout=60) == {"status": "nothing missed"}
+    finally:
+        stop(worker)
+
+    run = ImportRun.objects.get()
+    assert (run.trigger, run.source, run.rows) == (ImportRun.Trigger.SCHEDULE, published_list, 69)
+    assert not missed_slot()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beat_processes_import_each_slot_once(gazetteer):
+    """Two real beat processes on one schedule (every minute here): whatever each sends, every
+    slot imports once and any second send is recorded as skipped."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
+
+    from tests.conftest import celery_env, start_celery_worker, stop
+    from tests.test_import_task import wait_for
+
+    queue = f"two-beats-{uuid.uuid4().hex[:8]}"
+    PeriodicTask.objects.update(enabled=False)
+    every_minute = CrontabSchedule.objects.create(minute="*", hour="*", timezone="Asia/Damascus")
+    PeriodicTask.objects.update_or_create(
+        task="settlements.import_daily_list",
+        defaults={
+            "name": "Import the daily settlement list",
+            "enabled": True,
+            "crontab": every_minute,
+            "queue": queue,
+            "kwargs": json.dumps({"source": str(SAMPLE)}),
+        },
+    )
+    PeriodicTasks.update_changed()
+    worker = start_celery_worker(queue)
+    beat = [sys.executable, "-m", "celery", "-A", "aidtrack", "beat", "--loglevel", "WARNING", "--pidfile="]
+    beats = [subprocess.Popen(beat, cwd=ROOT, env=celery_env()) for _ in range(2)]
+    try:
+        wait_for(lambda: ImportRun.objects.exclude(status=ImportRun.Status.RUNNING).exists(), 90, "a slot to fire")
+        time.sleep(5)  # the other beat's send, if it made one, reaches the worker
+    finally:
+        for process in beats:
+            stop(process)
+        stop(worker)
+
+    runs = list(ImportRun.objects.order_by("started_at").values_list("status", flat=True))
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "two-beats.json").write_text(json.dumps({"runs": runs}))  # how many sends reached the worker
+    assert runs.count(ImportRun.Status.SUCCEEDED) == 1, runs
+    assert set(runs) <= {ImportRun.Status.SUCCEEDED, ImportRun.Status.SKIPPED}, runs
