@@ -25,7 +25,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from settlements.matching import name_key
 from settlements.models import AdminArea, AidRequest, Camp, Settlement, SettlementAlias
-from settlements.templatetags.places import local_name
+from settlements.places import local_name
 
 PRIORITY_CHOICES = [(0, _("none")), *AidRequest.Priority.choices]
 

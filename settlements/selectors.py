@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from settlements.filters import stale_before
 from settlements.models import AdminArea, AidRequest, Camp, ImportRun, ListEntry, Settlement, format_quantity
-from settlements.templatetags.places import local_name
+from settlements.places import local_name
 
 
 @dataclass

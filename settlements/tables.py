@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from settlements import selectors
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import AidRequest, Camp
-from settlements.templatetags.places import arabic_first
+from settlements.places import arabic_first
 
 
 class X(Func):

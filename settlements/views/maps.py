@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from settlements import selectors
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import AidRequest, Camp, Settlement
-from settlements.templatetags.places import local_name
+from settlements.places import local_name
 from settlements.views.common import cached_json, can_view, filtered
 
 GEOJSON = "application/geo+json"

@@ -14,8 +14,8 @@ from settlements.caching import cached
 from settlements.exports import FORMATS, export_response
 from settlements.models import AidRequest, Camp, Delivery, ListEntry, Settlement
 from settlements.pagination import EstimatedCountPaginator
+from settlements.places import local_name
 from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS, Table
-from settlements.templatetags.places import local_name
 from settlements.views.common import can_view, canonical_parameters, filtered
 from settlements.views.maps import admin_link
 
