@@ -11,11 +11,14 @@ import argparse
 import csv
 import datetime
 import json
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, prepare, summary, timed
+from common import ENV, ROOT, prepare, summary, timed
 
 RESULTS = ROOT / "bench" / "results" / "import.json"
 SAMPLE = ROOT / "settlements" / "data" / "samples" / "settlement-list-2017-09-11.csv"
@@ -33,13 +36,13 @@ def write_list(path: Path, rows: int) -> Path:
     return path
 
 
-def next_day(path: Path) -> Path:
-    """The sample list a day later: every population up by one, as a real next-day list changes figures."""
+def next_day(path: Path, days: int = 1) -> Path:
+    """The sample list `days` later: every population up by `days`, as a real next-day list changes figures."""
     with open(SAMPLE, encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
     column = rows[0].index("Population")
     for row in rows[1:]:
-        row[column] = str(int(row[column]) + 1)
+        row[column] = str(int(row[column]) + days)
     with open(path, "w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
     return path
@@ -82,11 +85,40 @@ def peer(name: str, path: Path) -> tuple[float, float]:
     return seconds, json.loads(out.strip().splitlines()[-1])["seconds"]
 
 
+class Worker:
+    """A Celery worker on the bench database, as `make run` starts one, on a queue of its own.
+
+    The daily import reaches AidTrack this way: beat sends the task, a running worker imports."""
+
+    def __init__(self):
+        self.queue = f"bench-{os.getpid()}"
+        command = [sys.executable, "-m", "celery", "-A", "aidtrack", "worker", "--pool=solo", "-Q", self.queue]
+        command += ["--without-gossip", "--without-mingle", "--loglevel", "WARNING"]
+        self.process = subprocess.Popen(command, env=ENV, cwd=ROOT)  # noqa: S603
+
+    def import_list(self, path: Path) -> float:
+        """Seconds from sending the import task to having its result: queue, fetch, import, commit."""
+        from settlements.tasks import import_daily_list
+
+        started = time.perf_counter()
+        summary_ = import_daily_list.apply_async(kwargs={"source": str(path)}, queue=self.queue).get(timeout=120)
+        elapsed = time.perf_counter() - started
+        if summary_["status"] != "succeeded":
+            raise RuntimeError(f"worker import: {summary_}")
+        return elapsed
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
 def run(rows: int, runs: int) -> dict:
     prepare(max(rows, 100_000))
     big = write_list(ROOT / "var" / "bench-list.csv", rows)
     tomorrow = next_day(ROOT / "var" / "bench-sample-next-day.csv")
     first, first_inside, again, small, memory, small_memory, small_import = [], [], [], [], [], [], []
+    via_worker = []
+    worker = Worker()
     peers = {"import_export": [], "import_export_inside": [], "copy_floor": [], "copy_floor_inside": []}
     day = datetime.date(2030, 1, 1)
     for _ in range(runs):
@@ -107,6 +139,10 @@ def run(rows: int, runs: int) -> dict:
         small.append(seconds)
         small_memory.append(peak)
         small_import.append(inside)
+        # And the day after through the running worker, as the scheduled import gets it.
+        third = day + datetime.timedelta(days=3)
+        via_worker.append(worker.import_list(next_day(ROOT / "var" / f"settlement-list-{third}.csv", days=2)))
+    worker.stop()
     reset()  # leave the bench database as seeded (1,000,000 requests) for the other benchmarks
     median_first = summary(first)["median"]
     floor = summary(peers["copy_floor"])["median"]
@@ -131,6 +167,8 @@ def run(rows: int, runs: int) -> dict:
         # The same, without starting Python and Django: parse, match, plan, write and commit.
         "sample_69_rows_next_day_import_only_s": summary(small_import),
         "sample_peak_memory_mib": summary(small_memory),
+        # The next day's 69-row list through a running Celery worker: task sent to result received.
+        "sample_69_rows_next_day_via_worker_s": summary(via_worker),
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "command": f"make bench (bench/import_bench.py --rows {rows} --runs {runs})",
     }

@@ -1,6 +1,8 @@
 """Bulk writes for imports, where bulk_update (a CASE per field) and bulk_create are too slow at 100k rows."""
 
+import csv
 import io
+import itertools
 import json
 
 from django.contrib.gis.db.models import GeometryField
@@ -39,7 +41,8 @@ def update_rows(model, fields: list[str], rows: list[tuple], *, page_size: int =
         staged = ", ".join(f'"{c}" {t}' for c, t in zip(["__pk", *columns], casts, strict=True))
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMP TABLE aidtrack_staged ({staged}) ON COMMIT DROP")
-            _copy(cursor, "aidtrack_staged", ["__pk", *columns], rows, [False] * len(casts))
+            nullable = [field.column for field in model_fields if field.null]
+            _copy(cursor, "aidtrack_staged", ["__pk", *columns], rows, nullable=nullable)
             cursor.execute(sql.replace("(VALUES %s)", "aidtrack_staged"))
             cursor.execute("DROP TABLE aidtrack_staged")
         return
@@ -55,53 +58,65 @@ def _prep(field, value):
     return field.get_db_prep_save(value, connection)
 
 
-def _copy_cell(value, is_json: bool) -> str:
-    """One CSV cell for COPY: unquoted empty for NULL, quoted text for everything else."""
-    if value is None:
-        return ""
-    text = json.dumps(value, ensure_ascii=False) if is_json else str(value)
-    return '"' + text.replace('"', '""') + '"'
-
-
 def copy_rows(model, fields: list[str], rows) -> int:
     """Insert many rows with PostgreSQL COPY: no model instances, no per-row SQL. Returns the count."""
     opts = model._meta
     model_fields = [opts.get_field(name) for name in fields]
     if any(isinstance(f, GeometryField) for f in model_fields):
         raise ValueError("copy_rows writes plain values and JSON; insert geometries with bulk_create")
-    is_json = [isinstance(f, JSONField) for f in model_fields]
+    json_columns = [index for index, field in enumerate(model_fields) if isinstance(field, JSONField)]
+    nullable = [field.column for field in model_fields if field.null]
     with connection.cursor() as cursor:
-        return _copy(cursor, opts.db_table, [f.column for f in model_fields], rows, is_json)
+        return _copy(cursor, opts.db_table, [f.column for f in model_fields], rows, json_columns, nullable)
 
 
 class _Lines(io.TextIOBase):
-    """CSV lines produced while COPY reads them, so PostgreSQL stores rows as Python formats the next ones."""
+    """CSV lines produced while COPY reads them, so PostgreSQL stores rows as Python formats the next ones.
 
-    def __init__(self, rows, is_json: list[bool]):
-        self.rows, self.is_json, self.count, self.pending = iter(rows), is_json, 0, ""
+    Every value is quoted (the csv module, in C); COPY's FORCE_NULL turns the empty quoted value of
+    a nullable column back into NULL, while NOT NULL text columns keep their empty strings.
+    """
+
+    BATCH = 1000
+
+    def __init__(self, rows, json_columns: list[int]):
+        self.rows, self.json_columns, self.count, self.pending = iter(rows), json_columns, 0, ""
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
 
     def readable(self) -> bool:
         return True
 
+    def _encode_json(self, row) -> list:
+        row = list(row)
+        for index in self.json_columns:
+            if row[index] is not None:
+                row[index] = json.dumps(row[index], ensure_ascii=False)
+        return row
+
     def read(self, size: int = -1) -> str:
-        chunks, length = [self.pending], len(self.pending)
-        for row in self.rows:
-            line = ",".join(_copy_cell(v, j) for v, j in zip(row, self.is_json, strict=True)) + "\n"
-            chunks.append(line)
-            length += len(line)
-            self.count += 1
-            if 0 <= size <= length:
+        while size < 0 or len(self.pending) < size:
+            batch = list(itertools.islice(self.rows, self.BATCH))
+            if not batch:
                 break
-        text = "".join(chunks)
+            self.writer.writerows(map(self._encode_json, batch) if self.json_columns else batch)
+            self.count += len(batch)
+            self.pending += self.buffer.getvalue()
+            self.buffer.seek(0)
+            self.buffer.truncate()
         if size < 0:
-            self.pending = ""
+            text, self.pending = self.pending, ""
             return text
-        self.pending = text[size:]
-        return text[:size]
+        text, self.pending = self.pending[:size], self.pending[size:]
+        return text
 
 
-def _copy(cursor, table: str, columns: list[str], rows, is_json: list[bool]) -> int:
-    lines = _Lines(rows, is_json)
-    names = ", ".join(f'"{c}"' for c in columns)
-    cursor.cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', lines, size=256 * 1024)
+def _copy(cursor, table: str, columns: list[str], rows, json_columns=(), nullable=()) -> int:
+    """COPY `rows` into `columns`; values at `json_columns` are encoded as JSON, and an empty value
+    in a `nullable` column is NULL."""
+    lines = _Lines(rows, list(json_columns))
+    names = ", ".join(f'"{column}"' for column in columns)
+    null = ", ".join(f'"{column}"' for column in nullable)
+    options = f"FORMAT csv, FORCE_NULL ({null})" if nullable else "FORMAT csv"
+    cursor.cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH ({options})', lines, size=256 * 1024)
     return lines.count
