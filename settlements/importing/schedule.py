@@ -18,12 +18,12 @@ DAILY_TASK = "settlements.import_daily_list"
 GRACE = datetime.timedelta(minutes=10)
 
 
-def missed_slot(now: datetime.datetime | None = None) -> bool:
+def missed_slot() -> bool:
     """True when an enabled daily schedule had a slot, more than GRACE ago, after the last scheduled
     import began (after the last import of any kind, or a day ago, when none ever ran on schedule).
 
     The schedule's own last_run_at cannot tell: beat records it even when sending failed."""
-    now = now or timezone.now()
+    now = timezone.now()  # the schedule's is_due() measures from the present too
     task = PeriodicTask.objects.filter(task=DAILY_TASK, enabled=True).order_by("pk").first()
     if task is None:
         return False
