@@ -91,7 +91,8 @@ def seed_requests(total: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM settlements_aidrequest WHERE description = %s", [BENCH_NOTE])
         have = cursor.fetchone()[0]
-        if have >= total:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM settlements_delivery WHERE notes = %s)", [BENCH_NOTE])
+        if have >= total and cursor.fetchone()[0]:
             return
         cursor.execute(
             """
@@ -106,12 +107,15 @@ def seed_requests(total: int) -> None:
             """,
             [BENCH_NOTE, have + 1, total],
         )
+        # Fresh tables have no statistics: without them the anti-join below runs as a nested loop
+        # over the rows it is inserting (an hour at 333,000 deliveries).
+        cursor.execute("ANALYZE settlements_aidrequest, settlements_delivery")
         cursor.execute(
             """
             INSERT INTO settlements_delivery (request_id, quantity, unit, delivered_on, notes, created_at)
-            SELECT id, 1, 't', DATE '2030-01-01', %s, now() FROM settlements_aidrequest
-            WHERE description = %s AND status = 'partial'
-              AND NOT EXISTS (SELECT 1 FROM settlements_delivery d WHERE d.request_id = settlements_aidrequest.id)
+            SELECT r.id, 1, 't', DATE '2030-01-01', %s, now() FROM settlements_aidrequest r
+            WHERE r.description = %s AND r.status = 'partial'
+              AND NOT EXISTS (SELECT 1 FROM settlements_delivery d WHERE d.request_id = r.id)
             """,
             [BENCH_NOTE, BENCH_NOTE],
         )
