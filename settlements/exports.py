@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl import Workbook
 
-from settlements.tables import Column, Table
+from settlements.tables import Table
 
 FORMATS = ("csv", "xlsx", "geojson", "hxl")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,8 +38,9 @@ def headers(table: Table) -> list[str]:
     return [str(column.label) for column in table.columns]
 
 
-def cell(column: Column, row: dict):
-    value = column.display(row)
+def cell(shows, row: dict):
+    """One exported cell: `shows` is the column's Column.shows()."""
+    value = shows(row)
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, Decimal):  # 700.00 -> 700, 2.50 -> 2.5; never 7E+2
@@ -61,27 +62,39 @@ class _Line:
 
 
 def csv_lines(table: Table, rows, *, hxl: bool = False, bom: bool = False):
-    writer = csv.writer(_Line())
-    if bom:
-        yield "\ufeff"
-    yield writer.writerow(headers(table))
-    if hxl:
-        yield writer.writerow([column.hxl for column in table.columns])
-    for row in iterate(rows):
-        yield writer.writerow([cell(column, row) for column in table.columns])
+    """CSV (or HXL) text, streamed. Headers and labels are resolved here, in the request's language,
+    before the rows stream."""
+    head = [headers(table), *([[column.hxl for column in table.columns]] if hxl else [])]
+    columns = [column.shows() for column in table.columns]
+
+    def lines():
+        writer = csv.writer(_Line())
+        if bom:
+            yield "\ufeff"
+        for line in head:
+            yield writer.writerow(line)
+        for row in iterate(rows):
+            yield writer.writerow([cell(shows, row) for shows in columns])
+
+    return lines()
 
 
 def geojson_chunks(table: Table, rows):
-    yield '{"type":"FeatureCollection","features":['
-    columns = [column for column in table.columns if column.key not in ("lat", "lon")]
-    for index, row in enumerate(iterate(rows)):
-        geometry = None
-        if row["lon"] is not None:
-            geometry = {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]}
-        properties = {column.key: plain(column.display(row)) for column in columns}
-        feature = {"type": "Feature", "id": row["pk"], "geometry": geometry, "properties": properties}
-        yield ("," if index else "") + json.dumps(feature, ensure_ascii=False)
-    yield "]}"
+    """A GeoJSON FeatureCollection, streamed; labels resolved before the rows stream."""
+    properties_of = [(column.key, column.shows()) for column in table.columns if column.key not in ("lat", "lon")]
+
+    def chunks():
+        yield '{"type":"FeatureCollection","features":['
+        for index, row in enumerate(iterate(rows)):
+            geometry = None
+            if row["lon"] is not None:
+                geometry = {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]}
+            properties = {key: plain(shows(row)) for key, shows in properties_of}
+            feature = {"type": "Feature", "id": row["pk"], "geometry": geometry, "properties": properties}
+            yield ("," if index else "") + json.dumps(feature, ensure_ascii=False)
+        yield "]}"
+
+    return chunks()
 
 
 def plain(value):
@@ -96,8 +109,9 @@ def xlsx_file(table: Table, rows):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(table.title)[:31])
     sheet.append(headers(table))
+    columns = [column.shows() for column in table.columns]
     for row in iterate(rows):
-        sheet.append([cell(column, row) for column in table.columns])
+        sheet.append([cell(shows, row) for shows in columns])
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it when sent)
     workbook.save(handle)
     handle.seek(0)

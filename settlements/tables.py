@@ -36,11 +36,15 @@ class Column:
     numeric: bool = False
     choices: dict = field(default_factory=dict)  # stored value -> label
 
-    def display(self, row: dict):
-        value = row.get(self.key)
-        if self.choices and value in self.choices:
-            return str(self.choices[value])  # the label in the interface language
-        return value
+    def shows(self):
+        """A function from a row to what this column shows: the value, or its choice's label in the
+        interface language, translated here once rather than once per cell (an export writes a
+        million rows)."""
+        key = self.key
+        if not self.choices:
+            return lambda row: row.get(key)
+        labels = {value: str(label) for value, label in self.choices.items()}
+        return lambda row: labels.get(row.get(key), row.get(key))
 
 
 LOCATION = [

@@ -62,9 +62,10 @@ def table_page(request, table: Table, queryset):
     page_ids = list(page.object_list)
     found = {row["pk"]: row for row in table.rows(queryset.model.objects.filter(pk__in=page_ids).order_by())}
     page.object_list = [found[pk] for pk in page_ids]
+    shown = [(column, column.shows()) for column in table.columns if column.key not in ("lat", "lon")]
     for row in page.object_list:
         row["url"] = row_link(table, row)
-        row["cells"] = [(column, column.display(row)) for column in table.columns if column.key not in ("lat", "lon")]
+        row["cells"] = [(column, shows(row)) for column, shows in shown]
     if table is REQUESTS:
         deliveries = deliveries_by_request(page_ids)
         for row in page.object_list:
