@@ -41,11 +41,15 @@ def data_version() -> int | None:
     return version
 
 
-def cached(namespace: str, parameters: str, build):
-    """What `build()` returns, cached per data version and parameters (built afresh without Redis)."""
+def cached(namespace: str, parameters: str, build, *, per_language: bool = False):
+    """What `build()` returns, cached per data version and parameters (built afresh without Redis).
+
+    `per_language`: the value holds text already in the interface language, so each language
+    has its own entry. Lazy labels stay lazy in the cache and need no such split.
+    """
     version = data_version()
-    # Labels and formatted figures inside follow the interface language.
-    key = f"{namespace}:{version}:{get_language()}:{hashlib.sha256(parameters.encode()).hexdigest()[:32]}"
+    language = get_language() if per_language else "-"
+    key = f"{namespace}:{version}:{language}:{hashlib.sha256(parameters.encode()).hexdigest()[:32]}"
     value = None
     if version is not None:
         try:

@@ -11,7 +11,8 @@ from settlements.views.maps import map_config
 @can_view("aidrequest")
 def dashboard(request):
     # Both read every open request (seconds at a million): built once per data version.
-    figures = cached("dashboard", "figures", selectors.headline_figures)
+    # Governorate names in the figures are already in the page's language.
+    figures = cached("dashboard", "figures", selectors.headline_figures, per_language=True)
     critical = cached("dashboard", "critical", lambda: list(selectors.most_critical_needs()))
     context = {
         "figures": figures,
