@@ -176,6 +176,28 @@ class TestRowErrors:
         assert Settlement.objects.get(pcode="C2623").population is None  # a skipped row changes nothing
         assert ListEntry.objects.filter(outcome="error").count() == 5
 
+    def test_numbers_no_column_can_hold_are_row_errors_not_a_crash(self):
+        content = csv_list(
+            "Homs,Qaryatein,C2663,34.2,37.2,99999999999,1\n",
+            "Homs,Al Qusayr,C2623,34.5,36.6,100,123456789012345678901234567890\n",
+            "Homs,Tadmor,C2889,34.55,38.27,NaN,1\n",
+            "Homs,Sakher Hit,C2711,34.6,37.9,200,Infinity\n",
+            GOOD,
+        )
+
+        run = run_of(content)
+
+        assert run.status == "succeeded"
+        assert (run.rows, run.matched, run.errors) == (5, 1, 4)
+        assert [e["message"] for e in run.row_errors] == [
+            "Row 1: Population: 99999999999 is larger than 2,147,483,647",
+            "Row 2: Food need (t): 123456789012345678901234567890 is larger than a quantity can be "
+            "(10,000,000,000 or more)",
+            "Row 3: Population: 'NaN' is not a number",
+            "Row 4: Food need (t): 'Infinity' is not a number",
+        ]
+        assert Settlement.objects.get(pcode="C3315").population == 900
+
     def test_the_json_report_follows_the_command_contract(self, tmp_path, capsys):
         listing = tmp_path / "list-2017-09-20.csv"
         listing.write_bytes(csv_list(GOOD, "Homs,Qaryatein,C2663,34.2,37.2,many,1\n"))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django_celery_beat.models import PeriodicTask
 
+from settlements import services
 from settlements.importing.service import import_from_source
 from settlements.models import (
     AidRequest,
@@ -171,6 +172,22 @@ def test_the_next_list_updates_the_need_it_stated_instead_of_adding_one():
     food = AidRequest.objects.get(settlement__pcode="C1342", source="daily_list", category="food")
     assert food.quantity == Decimal("3.10")
     assert food.list_snapshot.list_date == datetime.date(2017, 9, 12)
+
+
+def test_a_need_the_next_list_raises_is_no_longer_met_by_what_was_delivered():
+    import_from_source(str(DAY1 / "settlement-list.csv"))
+    food = AidRequest.objects.get(settlement__pcode="C1342", source="daily_list", category="food")
+    factories.delivery(food, quantity="2.4")
+    services.refresh_request_status(request_ids=[food.pk])
+    food.refresh_from_db()
+    assert food.status == AidRequest.Status.MET
+
+    import_from_source(str(DAY2 / "settlement-list.csv"))  # 2.4 t stated yesterday, 3.1 t today
+
+    food.refresh_from_db()
+    assert (food.quantity, food.status) == (Decimal("3.10"), AidRequest.Status.PARTIALLY_MET)
+    unchanged = AidRequest.objects.get(settlement__pcode="C1342", source="daily_list", category="medicine")
+    assert unchanged.list_snapshot.list_date == datetime.date(2017, 9, 12)  # restated, same 0.10 t
 
 
 def test_an_empty_cell_never_overwrites_a_value(tmp_path):

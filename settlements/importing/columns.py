@@ -94,6 +94,9 @@ WATER_VALUES = {
     Settlement.WaterSupply.RESTORED: {"restored", "yes", "full", "восстановлено", "есть", "مستعادة", "متوفرة", "نعم"},
 }
 MAX_CELL = 2000
+# The columns' limits: counts are PostgreSQL integers, quantities have 10 digits before the point.
+LARGEST_COUNT = 2_147_483_647
+LARGEST_QUANTITY = 10**10
 ARABIC_NUMERALS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
 _HEADER_LOOKUP = {header: name for name, headers in FIELD_HEADERS.items() for header in headers}
 
@@ -176,7 +179,7 @@ def parse_number(cell, *, decimal_comma: bool) -> Decimal | None:
     if cell is None or isinstance(cell, bool):
         return None if cell is None else Decimal(int(cell))
     if isinstance(cell, int | float):
-        return Decimal(str(cell))
+        return _finite(Decimal(str(cell)), cell)
     text = str(cell).translate(ARABIC_NUMERALS).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if not text:
         return None
@@ -187,9 +190,15 @@ def parse_number(cell, *, decimal_comma: bool) -> Decimal | None:
     elif "," in text and "." not in text:
         text = text.replace(",", ".")
     try:
-        return Decimal(text)
+        return _finite(Decimal(text), cell)
     except InvalidOperation:
         raise ValueError(f"{cell!r} is not a number") from None
+
+
+def _finite(number: Decimal, cell) -> Decimal:
+    if not number.is_finite():  # NaN and Infinity read as numbers, but no figure means them
+        raise ValueError(f"{cell!r} is not a number")
+    return number
 
 
 def parse_row(
@@ -239,7 +248,11 @@ def _parse_field(name: str, cell, decimal_comma: bool):
     if name in INTEGER_FIELDS:
         if number != number.to_integral_value():
             raise ValueError(f"{_text(cell)} is not a whole number")
+        if number > LARGEST_COUNT:
+            raise ValueError(f"{_text(cell)} is larger than {LARGEST_COUNT:,}")
         return int(number)
+    if number >= LARGEST_QUANTITY:
+        raise ValueError(f"{_text(cell)} is larger than a quantity can be ({LARGEST_QUANTITY:,} or more)")
     return str(number.quantize(Decimal("0.01")))
 
 
