@@ -3,8 +3,8 @@
 import csv
 import io
 import itertools
-import json
 
+import orjson
 from django.contrib.gis.db.models import GeometryField
 from django.db import connection
 from django.db.models import JSONField
@@ -91,7 +91,7 @@ class _Lines(io.TextIOBase):
         row = list(row)
         for index in self.json_columns:
             if row[index] is not None:
-                row[index] = json.dumps(row[index], ensure_ascii=False)
+                row[index] = orjson.dumps(row[index]).decode()
         return row
 
     def read(self, size: int = -1) -> str:
