@@ -20,7 +20,7 @@ from django.utils import timezone
 from settlements import services
 from settlements.bulk import copy_rows, update_rows
 from settlements.caching import data_changed
-from settlements.importing.columns import map_columns, missing_identity, parse_row
+from settlements.importing.columns import RowParser, map_columns, missing_identity
 from settlements.importing.fetch import FetchError, SourceRefused, fetch
 from settlements.importing.matcher import RowMatcher, RowOutcome
 from settlements.importing.readers import ListFormatError, date_in, read_table
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ADVISORY_LOCK = 7_420_001  # one daily-list import at a time, across workers and beats
 FIGURES = Settlement.LIST_FIGURES
+FIGURE_SET = frozenset(FIGURES)
 NEEDS = {"food_t": AidRequest.Category.FOOD, "medicine_t": AidRequest.Category.MEDICINE}
 DIFF_IGNORES = {"row_number"}
 
@@ -157,10 +158,8 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
 
     timer = _Timer(result.timings)
     with timer("parse"):
-        parsed = [
-            parse_row(i, table.headers, list(cells), mapping, decimal_comma=table.decimal_comma)
-            for i, cells in enumerate(table.rows, start=table.first_row)
-        ]
+        parse = RowParser(table.headers, mapping, decimal_comma=table.decimal_comma)
+        parsed = [parse(i, list(cells)) for i, cells in enumerate(table.rows, start=table.first_row)]
     with timer("match"):
         matcher = RowMatcher()
         result.outcomes = matcher.match_all(parsed)
@@ -280,17 +279,9 @@ def _plan(result: ImportResult, matcher: RowMatcher) -> _Plan:
     plan.fields = [*LISTING_FIELDS, *FIGURES, "on_latest_list"] if plan.is_latest else list(LISTING_FIELDS)
     rows = {o.settlement_id: o.values for o in result.outcomes if o.settlement_id is not None}
     for pk, state in _current_state(set(rows)).items():
-        new = dict(state)
-        # An older list adds to the record of dates; only the newest one sets figures and the flag.
-        if plan.is_latest:
-            for name in FIGURES:
-                if rows[pk].get(name) not in (None, "") and new[name] != rows[pk][name]:
-                    new[name] = rows[pk][name]
-                    plan.updated_ids.add(pk)
-            new["on_latest_list"] = True
-        new["first_listed"] = min(d for d in (state["first_listed"], list_date) if d)
-        new["last_listed"] = max(d for d in (state["last_listed"], list_date) if d)
-        new["last_confirmed"] = max(d for d in (state["last_confirmed"], list_date) if d)
+        new, figures_changed = _listed(state, rows[pk], list_date, is_latest=plan.is_latest)
+        if figures_changed:
+            plan.updated_ids.add(pk)
         if new != state:
             plan.updates.append((pk, *(new[name] for name in plan.fields)))
     for outcome in result.outcomes:
@@ -301,6 +292,25 @@ def _plan(result: ImportResult, matcher: RowMatcher) -> _Plan:
         on_list = Settlement.objects.filter(on_latest_list=True).values_list("pk", flat=True)
         plan.removed_ids = [pk for pk in on_list if pk not in rows]
     return plan
+
+
+def _listed(state: dict, values: dict, list_date, *, is_latest: bool) -> tuple[dict, bool]:
+    """A settlement's state once the list of `list_date` names it, and whether its figures changed.
+
+    An older list adds to the record of dates; only the newest one sets figures and the flag.
+    """
+    new, figures_changed = dict(state), False
+    if is_latest:
+        for name in FIGURE_SET.intersection(values):  # an empty cell is never in values
+            if new[name] != values[name]:
+                new[name], figures_changed = values[name], True
+        new["on_latest_list"] = True
+    if state["first_listed"] is None or list_date < state["first_listed"]:
+        new["first_listed"] = list_date
+    for name in ("last_listed", "last_confirmed"):
+        if state[name] is None or list_date > state[name]:
+            new[name] = list_date
+    return new, figures_changed
 
 
 def _new_settlement(outcome: RowOutcome, matcher: RowMatcher, list_date, *, on_latest_list: bool) -> Settlement:
