@@ -1,5 +1,6 @@
 """Bad input gets a clear error and loses nothing."""
 
+import gc
 import io
 import json
 import time
@@ -246,9 +247,21 @@ class TestNothingPartial:
             run_of(content, name="list-2017-09-20.csv")
 
         assert database_state() == before
+        assert gc.isenabled()  # the import pauses the cyclic collector; a worker must get it back
         failed = ImportRun.objects.get(status="failed")
         assert "disk full" in failed.error
         assert "nothing was written" in failed.error
+
+    def test_the_cyclic_collector_is_paused_while_rows_are_read_and_back_after(self, monkeypatch):
+        seen = []
+        parse = service.RowParser.__call__
+        monkeypatch.setattr(service.RowParser, "__call__", lambda *a: seen.append(gc.isenabled()) or parse(*a))
+
+        run = run_of(csv_list(GOOD))
+
+        assert run.status == "succeeded"
+        assert seen == [False]
+        assert gc.isenabled()
 
     def test_a_dry_run_reports_and_writes_nothing(self, tmp_path, capsys):
         listing = tmp_path / "list-2017-09-20.csv"
