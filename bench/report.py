@@ -42,6 +42,13 @@ def import_rows(data: dict) -> list[list[str]]:
             seconds(data["copy_floor_s"]),
             f"AidTrack {data['ratio_to_floor']}x the floor",
         ],
+        [
+            f"Import {rows:,}-row list, first time (the import alone: read to commit, no process start)",
+            seconds(data["first_import_inside_s"]),
+            "django-import-export, its import alone",
+            seconds(data["django_import_export_inside_s"]),
+            ratio(data["first_import_inside_s"], data["django_import_export_inside_s"]),
+        ],
         ["Same list again (recorded unchanged)", seconds(data["identical_reimport_s"]), "-", "-", "-"],
         [
             "69-row list replacing the day before (process / import alone)",
@@ -140,6 +147,9 @@ def main():
         "of several runs with [min-max]; AidTrack and each alternative ran interleaved in the same",
         "invocation on the same machine (2 cores), against the bench database (100,000 settlements,",
         "1,000,000 aid requests). Seconds are wall time of whole processes unless the row says otherwise.",
+        "Each benchmark's runs were made on the day given below; this machine's shared cores are not equally",
+        "fast every day (django-import-export's time on the same file has ranged from 39 s to 56 s), so",
+        "compare a figure with the alternative measured beside it rather than with another day's figure.",
         "",
         "| " + " | ".join(header) + " |",
         "| " + " | ".join("---" for _ in header) + " |",

@@ -10,6 +10,7 @@ import datetime
 import gc
 import hashlib
 import logging
+import operator
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -295,12 +296,13 @@ def _plan(result: ImportResult, matcher: RowMatcher) -> _Plan:
     plan = _Plan(is_latest=not ListSnapshot.objects.filter(list_date__gt=list_date).exists())
     plan.fields = [*LISTING_FIELDS, *FIGURES, "on_latest_list"] if plan.is_latest else list(LISTING_FIELDS)
     rows = {o.settlement_id: o.values for o in result.outcomes if o.settlement_id is not None}
+    written = operator.itemgetter(*plan.fields)  # LISTING_FIELDS make it at least three: always a tuple
     for pk, state in _current_state(set(rows)).items():
         new, figures_changed = _listed(state, rows[pk], list_date, is_latest=plan.is_latest)
         if figures_changed:
             plan.updated_ids.add(pk)
         if new != state:
-            plan.updates.append((pk, *(new[name] for name in plan.fields)))
+            plan.updates.append((pk, *written(new)))
     for outcome in result.outcomes:
         if outcome.outcome == ListEntry.Outcome.CREATED:
             outcome.new_settlement = _new_settlement(outcome, matcher, list_date, on_latest_list=plan.is_latest)
