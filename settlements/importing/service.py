@@ -459,7 +459,8 @@ def _apply_needs(snapshot: ListSnapshot) -> None:
             [snapshot.pk, now, AidRequest.Source.DAILY_LIST],
         )
         changed = [pk for (pk,) in cursor.fetchall()]
-        # Restated as they stood: they now point at today's list. What is left to insert is new.
+        # Every need the list states again, changed or not, now points at today's list and leaves the
+        # temporary table: what is left there to insert is new.
         # (Not an anti-join inside the INSERT: the planner cannot count the rows being inserted and
         # may loop over them, and ON CONFLICT's speculative insertion doubles the cost of a new row.)
         cursor.execute(
