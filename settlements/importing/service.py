@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 ADVISORY_LOCK = 7_420_001  # one daily-list import at a time, across workers and beats
 FIGURES = Settlement.LIST_FIGURES
-FIGURE_SET = frozenset(FIGURES)
 NEEDS = {"food_t": AidRequest.Category.FOOD, "medicine_t": AidRequest.Category.MEDICINE}
 DIFF_IGNORES = {"row_number"}
 
@@ -271,7 +270,7 @@ def _finish(result: ImportResult, status: str, error: str) -> ImportResult:
 
 # --- what changes --------------------------------------------------------------------------
 
-LISTING_FIELDS = ["first_listed", "last_listed", "last_confirmed"]
+LISTING_FIELDS = Settlement.LISTING_DATES
 STATE_FIELDS = ["pk", *FIGURES, *LISTING_FIELDS, "on_latest_list"]
 
 
@@ -318,18 +317,11 @@ def _listed(state: dict, values: dict, list_date, *, is_latest: bool) -> tuple[d
 
     An older list adds to the record of dates; only the newest one sets figures and the flag.
     """
-    new, figures_changed = dict(state), False
+    figures = Settlement.changed_list_figures(state, values) if is_latest else {}
+    new = {**state, **figures, **Settlement.listing_dates(state, list_date)}
     if is_latest:
-        for name in FIGURE_SET.intersection(values):  # an empty cell is never in values
-            if new[name] != values[name]:
-                new[name], figures_changed = values[name], True
         new["on_latest_list"] = True
-    if state["first_listed"] is None or list_date < state["first_listed"]:
-        new["first_listed"] = list_date
-    for name in ("last_listed", "last_confirmed"):
-        if state[name] is None or list_date > state[name]:
-            new[name] = list_date
-    return new, figures_changed
+    return new, bool(figures)
 
 
 def _new_settlement(outcome: RowOutcome, matcher: RowMatcher, list_date, *, on_latest_list: bool) -> Settlement:
