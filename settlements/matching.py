@@ -18,6 +18,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
@@ -109,9 +110,8 @@ def looks_like_pcode(value: str) -> bool:
     return bool(re.fullmatch(r"C\d{4,7}", value.strip().upper()))
 
 
-@dataclass(frozen=True)
-class Place:
-    """What matching needs to know of a settlement."""
+class Place(NamedTuple):
+    """What matching needs to know of a settlement (a tuple: a P-coded list builds 100,000 of them)."""
 
     id: int
     pcode: str

@@ -186,38 +186,6 @@ class Settlement(models.Model):
 
     LISTING_DATES = ["first_listed", "last_listed", "last_confirmed"]
 
-    @classmethod
-    def changed_list_figures(cls, current: dict, values: dict) -> dict:
-        """The figures a daily list's values change in `current`; an empty cell never overwrites a value."""
-        return {
-            name: values[name]
-            for name in cls.LIST_FIGURES
-            if name in values and values[name] not in (None, "") and current[name] != values[name]
-        }
-
-    @classmethod
-    def listing_dates(cls, current: dict, list_date) -> dict:
-        """The list dates once the list of `list_date` (not necessarily the newest) names the settlement."""
-        first, last, confirmed = (current[name] for name in cls.LISTING_DATES)
-        return {
-            "first_listed": list_date if first is None or list_date < first else first,
-            "last_listed": list_date if last is None or list_date > last else last,
-            "last_confirmed": list_date if confirmed is None or list_date > confirmed else confirmed,
-        }
-
-    def apply_list_figures(self, values: dict) -> bool:
-        """Take the figures a daily list gives. True if any changed."""
-        changed = self.changed_list_figures({name: getattr(self, name) for name in self.LIST_FIGURES}, values)
-        for name, value in changed.items():
-            setattr(self, name, value)
-        return bool(changed)
-
-    def note_listed(self, list_date) -> None:
-        """This settlement is on the list of `list_date`."""
-        current = {name: getattr(self, name) for name in self.LISTING_DATES}
-        for name, value in self.listing_dates(current, list_date).items():
-            setattr(self, name, value)
-
 
 class SettlementAlias(models.Model):
     """Another name of a settlement: a spelling, a transliteration, a name in another script."""

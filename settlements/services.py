@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,13 +146,70 @@ def _is_latest(snapshot: ListSnapshot) -> bool:
     return not ListSnapshot.objects.filter(list_date__gt=snapshot.list_date).exists()
 
 
+def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[int] | None = None) -> list[int]:
+    """What a daily list says about the settlements its rows name, written onto them in one UPDATE.
+
+    Each settlement adds the list's date to its first/last listed and last confirmed dates. Only the
+    newest list (`is_latest`) sets figures, where its cell is not empty, and puts the settlement on
+    the latest list. A settlement the list leaves as it was is not written. `entry_ids` limits this
+    to some of the list's rows. Returns the ids of the settlements whose figures changed.
+
+    One statement over the rows already stored, not a round trip per settlement: the import runs
+    it over 100,000 rows, and a review decision over one.
+    """
+    fields = [Settlement._meta.get_field(name) for name in Settlement.LIST_FIGURES]
+    params: list = []
+    figures = []
+    for field in fields:
+        if is_latest:
+            cast = field.db_type(connection)
+            figures.append(f"""COALESCE(NULLIF(e."values" ->> %s, '')::{cast}, s."{field.column}")""")
+            params.append(field.name)
+        else:
+            figures.append(f's."{field.column}"')
+    dates = ['LEAST(s."first_listed", %s)', 'GREATEST(s."last_listed", %s)', 'GREATEST(s."last_confirmed", %s)']
+    params += [snapshot.list_date] * len(dates)
+    columns = [field.column for field in fields] + Settlement.LISTING_DATES + ["on_latest_list"]
+    new = [*figures, *dates, "true" if is_latest else 's."on_latest_list"']
+    listed = ", ".join(
+        f's."{column}" AS "was_{column}", {value} AS "{column}"' for column, value in zip(columns, new, strict=True)
+    )
+    params.append(snapshot.pk)
+    only = ""
+    if entry_ids is not None:
+        only = "AND e.id = ANY(%s)"
+        params.append(list(entry_ids))
+
+    def row(prefix: str, names: list[str]) -> str:
+        return "ROW(" + ", ".join(f'l."{prefix}{name}"' for name in names) + ")"
+
+    figure_columns = [field.column for field in fields]
+    table = Settlement._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH listed AS (
+                SELECT s.id, {listed}
+                FROM {ListEntry._meta.db_table} e JOIN {table} s ON s.id = e.settlement_id
+                WHERE e.snapshot_id = %s {only}
+            ),
+            written AS (
+                UPDATE {table} s SET {", ".join(f'"{c}" = l."{c}"' for c in columns)}
+                FROM listed l
+                WHERE s.id = l.id AND {row("was_", columns)} IS DISTINCT FROM {row("", columns)}
+                RETURNING s.id, {row("was_", figure_columns)} IS DISTINCT FROM {row("", figure_columns)} AS figures
+            )
+            SELECT id FROM written WHERE figures
+            """,  # noqa: S608 (names come from the models, values are bound)
+            params,
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
 def _take_row(entry: ListEntry, settlement: Settlement) -> None:
     """What the list said about a settlement, now that staff know which one it is."""
-    if _is_latest(entry.snapshot):
-        settlement.apply_list_figures(entry.values)
-        settlement.on_latest_list = True
-    settlement.note_listed(entry.snapshot.list_date)
-    settlement.save()
+    take_list_rows(entry.snapshot, is_latest=_is_latest(entry.snapshot), entry_ids=[entry.pk])
+    settlement.refresh_from_db()
 
 
 @transaction.atomic

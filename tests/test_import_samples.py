@@ -122,6 +122,26 @@ def test_day_two_records_what_was_added_removed_and_changed():
     assert run.removed == 3
 
 
+def test_a_dry_run_of_day_two_reports_what_the_import_then_does():
+    import_from_source(str(DAY1 / "settlement-list.csv"))
+    day2 = str(DAY2 / "settlement-list.csv")
+    settlements_before = list(Settlement.objects.order_by("pk").values())
+    requests_before = list(AidRequest.objects.order_by("pk").values())
+
+    dry = import_from_source(day2, dry_run=True)
+
+    assert list(Settlement.objects.order_by("pk").values()) == settlements_before
+    assert list(AidRequest.objects.order_by("pk").values()) == requests_before
+    assert (ImportRun.objects.count(), ListSnapshot.objects.count()) == (1, 1)
+    real = import_from_source(day2)
+    dry_summary, real_summary = dry.summary(), real.summary()
+    for name in ("run", "dry_run", "timings"):
+        del dry_summary[name], real_summary[name]
+    assert dry_summary == real_summary
+    assert (real.run.updated, real.run.removed) != (0, 0)
+    assert dry.changes and sorted(map(str, dry.changes)) == sorted(map(str, real.changes))
+
+
 def test_settlements_off_todays_list_leave_the_list_but_stay():
     import_from_source(str(DAY1 / "settlement-list.csv"))
     import_from_source(str(DAY2 / "settlement-list.csv"))

@@ -48,6 +48,18 @@ def import_in_progress(conn) -> bool:
         return cursor.fetchone()[0] > 0
 
 
+def import_waits_half_written(conn) -> bool:
+    """The importing backend has written part of the list and waits for a lock."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.wait_event_type = 'Lock' AND a.backend_xid IS NOT NULL FROM pg_locks l "
+            "JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.objid = %s",
+            [ADVISORY_LOCK],
+        )
+        row = cursor.fetchone()
+        return bool(row and row[0])
+
+
 def wait_for(condition, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -110,12 +122,17 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
     visibility = 12  # seconds before Redis hands an unacknowledged task to another worker
     env = {"CELERY_VISIBILITY_TIMEOUT": str(visibility)}
     watcher = other_connection()
+    # Staff holding the requests table stop the import where it has written the snapshot, its
+    # entries and the settlements, and is about to write the requests: the worker dies there.
+    blocker = other_connection()
+    blocker.autocommit = False
+    with blocker.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {AidRequest._meta.db_table} IN SHARE MODE")
     first = start_celery_worker(queue, **env)
     try:
         sent_at = time.monotonic()
         result = import_daily_list.apply_async(args=[str(listing)], queue=queue)
-        wait_for(lambda: import_in_progress(watcher), 60, "the import to start")
-        time.sleep(0.5)
+        wait_for(lambda: import_waits_half_written(watcher), 60, "the import to be half written")
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
 
@@ -124,7 +141,10 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
         assert not ImportRun.objects.filter(status="succeeded").exists()
         assert not Settlement.objects.filter(on_latest_list=True).exists()
         assert not AidRequest.objects.exists()
+        blocker.rollback()
         wait_for(lambda: not import_in_progress(watcher), 10, "the lock to go")
+        assert not ListSnapshot.objects.exists()
+        assert not Settlement.objects.filter(on_latest_list=True).exists()
 
         time.sleep(max(0.0, visibility + 1 - (time.monotonic() - sent_at)))
         second = start_celery_worker(queue, **env)
@@ -134,6 +154,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
             stop(second)
     finally:
         stop(first)
+        blocker.close()
         watcher.close()
 
     # Redis may hand the unacknowledged message out more than once; whichever delivery came second

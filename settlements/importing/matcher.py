@@ -49,6 +49,7 @@ class RowMatcher:
             AdminArea.objects.filter(level__lte=2).values("id", "pcode", "level", "name_en", "name_ar", "aliases")
         )
         self.area_ids = {a["pcode"]: a["id"] for a in areas}
+        self.area_pcodes = {a["id"]: a["pcode"] for a in areas}
         self.governorates = Governorates.build(
             {a["pcode"]: [a["name_en"], a["name_ar"], *a["aliases"]] for a in areas if a["level"] == 1}
         )
@@ -63,8 +64,12 @@ class RowMatcher:
     # --- loading -----------------------------------------------------------------------------
 
     def _add_codes(self, queryset) -> None:
-        rows = queryset.values_list("id", "pcode", "governorate__pcode", "district__pcode", "name_en").order_by()
-        self.gazetteer.add_codes(Place(i, pcode, gov, district or "", (en,)) for i, pcode, gov, district, en in rows)
+        # Area ids, not a join: the areas are loaded already, and 100,000 rows come back leaner.
+        rows = queryset.values_list("id", "pcode", "governorate_id", "district_id", "name_en").order_by()
+        area = self.area_pcodes
+        self.gazetteer.add_codes(
+            Place(i, pcode, area[gov], area.get(district, ""), (en,)) for i, pcode, gov, district, en in rows
+        )
 
     def _add(self, queryset, *, with_aliases: bool) -> None:
         rows = list(queryset.values_list(*PLACE_FIELDS).order_by())

@@ -10,7 +10,6 @@ import datetime
 import gc
 import hashlib
 import logging
-import operator
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from settlements import services
-from settlements.bulk import copy_rows, update_rows
+from settlements.bulk import copy_rows
 from settlements.caching import data_changed
 from settlements.importing.columns import RowParser, map_columns, missing_identity
 from settlements.importing.fetch import FetchError, SourceRefused, fetch
@@ -39,7 +38,6 @@ from settlements.models import (
 log = logging.getLogger(__name__)
 
 ADVISORY_LOCK = 7_420_001  # one daily-list import at a time, across workers and beats
-FIGURES = Settlement.LIST_FIGURES
 NEEDS = {"food_t": AidRequest.Category.FOOD, "medicine_t": AidRequest.Category.MEDICINE}
 DIFF_IGNORES = {"row_number"}
 
@@ -181,28 +179,31 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
         matcher = RowMatcher()
         result.outcomes = matcher.match_all(parsed)
     run.rows = len(parsed)
-    if result.dry_run:
-        _count(result, _plan(result, matcher))
-        _finish(result, ImportRun.Status.SUCCEEDED, "")
-        return
+    # A dry run goes through every step of the import, and rolls it back.
     with transaction.atomic():
         run.status = ImportRun.Status.RUNNING
         run.save()
         snapshot = _replace_snapshot(run, table.headers)
-        with timer("plan"):
-            plan = _plan(result, matcher)
-            _create_settlements(plan, result.outcomes)
+        is_latest = not ListSnapshot.objects.filter(list_date__gt=run.list_date).exists()
+        with timer("create"):
+            _create_settlements(result.outcomes, matcher, run.list_date, on_latest_list=is_latest)
         with timer("entries"):
             _write_entries(snapshot, result.outcomes)
         with timer("diff"):
             result.changes = _diff(snapshot, result.outcomes)
         with timer("apply"):
-            _apply(plan, snapshot)
-        _count(result, plan)
-        _finish(result, ImportRun.Status.SUCCEEDED, "")
-        transaction.on_commit(data_changed)
+            updated, removed = _apply(snapshot, is_latest=is_latest)
+        _count(result, updated=updated, removed=removed)
+        if result.dry_run:
+            transaction.set_rollback(True)
+        else:
+            _finish(result, ImportRun.Status.SUCCEEDED, "")
+            transaction.on_commit(data_changed)
         timer.start("commit")
     timer.stop()
+    if result.dry_run:
+        run.pk = None
+        _finish(result, ImportRun.Status.SUCCEEDED, "")
 
 
 class _Timer:
@@ -270,61 +271,9 @@ def _finish(result: ImportResult, status: str, error: str) -> ImportResult:
 
 # --- what changes --------------------------------------------------------------------------
 
-LISTING_FIELDS = Settlement.LISTING_DATES
-STATE_FIELDS = ["pk", *FIGURES, *LISTING_FIELDS, "on_latest_list"]
-
-
-@dataclass
-class _Plan:
-    is_latest: bool
-    updates: list[tuple] = field(default_factory=list)  # (pk, *fields) for update_rows
-    fields: list[str] = field(default_factory=list)
-    updated_ids: set[int] = field(default_factory=set)
-    new_settlements: list[Settlement] = field(default_factory=list)
-    removed_ids: list[int] = field(default_factory=list)
-
-
-def _current_state(ids: set[int]) -> dict[int, dict]:
-    queryset = Settlement.objects.all() if len(ids) > 5000 else Settlement.objects.filter(pk__in=ids)
-    return {row["pk"]: row for row in queryset.order_by().values(*STATE_FIELDS) if row["pk"] in ids}
-
-
-def _plan(result: ImportResult, matcher: RowMatcher) -> _Plan:
-    """What the list changes in settlements, worked out in memory from one read of their state."""
-    list_date = result.run.list_date
-    plan = _Plan(is_latest=not ListSnapshot.objects.filter(list_date__gt=list_date).exists())
-    plan.fields = [*LISTING_FIELDS, *FIGURES, "on_latest_list"] if plan.is_latest else list(LISTING_FIELDS)
-    rows = {o.settlement_id: o.values for o in result.outcomes if o.settlement_id is not None}
-    written = operator.itemgetter(*plan.fields)  # LISTING_FIELDS make it at least three: always a tuple
-    for pk, state in _current_state(set(rows)).items():
-        new, figures_changed = _listed(state, rows[pk], list_date, is_latest=plan.is_latest)
-        if figures_changed:
-            plan.updated_ids.add(pk)
-        if new != state:
-            plan.updates.append((pk, *written(new)))
-    for outcome in result.outcomes:
-        if outcome.outcome == ListEntry.Outcome.CREATED:
-            outcome.new_settlement = _new_settlement(outcome, matcher, list_date, on_latest_list=plan.is_latest)
-            plan.new_settlements.append(outcome.new_settlement)
-    if plan.is_latest:
-        on_list = Settlement.objects.filter(on_latest_list=True).values_list("pk", flat=True)
-        plan.removed_ids = [pk for pk in on_list if pk not in rows]
-    return plan
-
-
-def _listed(state: dict, values: dict, list_date, *, is_latest: bool) -> tuple[dict, bool]:
-    """A settlement's state once the list of `list_date` names it, and whether its figures changed.
-
-    An older list adds to the record of dates; only the newest one sets figures and the flag.
-    """
-    figures = Settlement.changed_list_figures(state, values) if is_latest else {}
-    new = {**state, **figures, **Settlement.listing_dates(state, list_date)}
-    if is_latest:
-        new["on_latest_list"] = True
-    return new, bool(figures)
-
 
 def _new_settlement(outcome: RowOutcome, matcher: RowMatcher, list_date, *, on_latest_list: bool) -> Settlement:
+    """A row's P-code the gazetteer lacks; its figures follow with the rest of the list's."""
     values = outcome.values
     settlement = Settlement(
         pcode=outcome.pcode,
@@ -339,7 +288,6 @@ def _new_settlement(outcome: RowOutcome, matcher: RowMatcher, list_date, *, on_l
         last_confirmed=list_date,
         notes=f"Created by the import of the {list_date} list; not in the gazetteer.",
     )
-    settlement.apply_list_figures(values)
     settlement.refresh_name_keys()
     return settlement
 
@@ -351,12 +299,14 @@ def _replace_snapshot(run: ImportRun, headers: list[str]) -> ListSnapshot:
     )
 
 
-def _create_settlements(plan: _Plan, outcomes: list[RowOutcome]) -> None:
+def _create_settlements(outcomes: list[RowOutcome], matcher: RowMatcher, list_date, *, on_latest_list: bool) -> None:
     """Settlements the list adds get their ids first, so their entries can point at them."""
-    Settlement.objects.bulk_create(plan.new_settlements)
-    for outcome in outcomes:
-        if outcome.new_settlement is not None:
-            outcome.settlement_id = outcome.new_settlement.pk
+    created = [o for o in outcomes if o.outcome == ListEntry.Outcome.CREATED]
+    for outcome in created:
+        outcome.new_settlement = _new_settlement(outcome, matcher, list_date, on_latest_list=on_latest_list)
+    Settlement.objects.bulk_create([o.new_settlement for o in created])
+    for outcome in created:
+        outcome.settlement_id = outcome.new_settlement.pk
 
 
 ENTRY_FIELDS = ["snapshot", "row", "settlement", "outcome", "method", "score", "name", "pcode", "governorate"]
@@ -364,7 +314,7 @@ ENTRY_FIELDS += ["raw", "values", "message", "candidates"]
 
 
 def _write_entries(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> None:
-    copy_rows(
+    written = copy_rows(
         ListEntry,
         ENTRY_FIELDS,
         (
@@ -386,6 +336,11 @@ def _write_entries(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> None:
             for o in outcomes
         ),
     )
+    if written > 1000:
+        # What follows joins today's rows to settlements and requests: with statistics that still
+        # count yesterday's table the planner loops over them one by one.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {ListEntry._meta.db_table} (snapshot_id, settlement_id)")
 
 
 def _diff(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> list[tuple]:
@@ -414,11 +369,31 @@ def _show(value) -> str:
     return "" if value is None else str(value)[:300]
 
 
-def _apply(plan: _Plan, snapshot: ListSnapshot) -> None:
-    update_rows(Settlement, plan.fields, plan.updates)
-    if plan.is_latest:
-        update_rows(Settlement, ["on_latest_list"], [(pk, False) for pk in plan.removed_ids])
+def _apply(snapshot: ListSnapshot, *, is_latest: bool) -> tuple[list[int], list[int]]:
+    """The list onto settlements and aid requests. Returns the ids of settlements whose figures
+    changed and of those the newest list no longer names."""
+    removed = _take_off_the_list(snapshot) if is_latest else []
+    updated = services.take_list_rows(snapshot, is_latest=is_latest)
+    if is_latest:
         _apply_needs(snapshot)
+    return updated, removed
+
+
+def _take_off_the_list(snapshot: ListSnapshot) -> list[int]:
+    """Settlements the newest list leaves out go off it; they are never deleted."""
+    table = Settlement._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} s SET on_latest_list = false
+            WHERE s.on_latest_list AND NOT EXISTS (
+                SELECT FROM {ListEntry._meta.db_table} e WHERE e.settlement_id = s.id AND e.snapshot_id = %s
+            )
+            RETURNING s.id
+            """,  # noqa: S608 (names come from the models, values are bound)
+            [snapshot.pk],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _apply_needs(snapshot: ListSnapshot) -> None:
@@ -489,7 +464,7 @@ def _apply_needs(snapshot: ListSnapshot) -> None:
     services.refresh_request_status(request_ids=changed)
 
 
-def _count(result: ImportResult, plan: _Plan) -> None:
+def _count(result: ImportResult, *, updated: list[int], removed: list[int]) -> None:
     run, outcomes = result.run, result.outcomes
     by = defaultdict(int)
     for outcome in outcomes:
@@ -498,7 +473,9 @@ def _count(result: ImportResult, plan: _Plan) -> None:
     run.created = by[ListEntry.Outcome.CREATED]
     run.unmatched = by[ListEntry.Outcome.REVIEW]
     run.errors = by[ListEntry.Outcome.ERROR]
-    run.updated = len(plan.updated_ids)
+    # A settlement the list created took its figures from it, but was not updated.
+    created = {o.settlement_id for o in outcomes if o.outcome == ListEntry.Outcome.CREATED}
+    run.updated = len(set(updated) - created)
     run.unchanged = run.matched - run.updated
-    run.removed = len(plan.removed_ids)
+    run.removed = len(removed)
     run.row_errors = [{"row": o.row, "message": o.message} for o in outcomes if o.outcome == ListEntry.Outcome.ERROR]
