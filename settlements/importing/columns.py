@@ -174,6 +174,13 @@ def _text(cell) -> str:
     return str(cell).strip()
 
 
+def _texts(cells: list) -> list[str]:
+    try:
+        return list(map(str.strip, cells))  # CSV, HXL and Word cells are all text
+    except TypeError:  # a spreadsheet's or JSON's numbers and empty cells
+        return [_text(c) for c in cells]
+
+
 def parse_number(cell, *, decimal_comma: bool) -> Decimal | None:
     if type(cell) is str and PLAIN_NUMBER.fullmatch(cell):
         return Decimal(cell)
@@ -218,7 +225,7 @@ class RowParser:
         width = self.width
         while len(cells) > width and cells[-1] in (None, ""):
             cells = cells[:-1]
-        texts = [c.strip() if type(c) is str else _text(c) for c in cells]
+        texts = _texts(cells)
         if len(cells) != width:
             raw = {self.headers[i] if i < width else f"column {i + 1}": t for i, t in enumerate(texts)}
             return ParsedRow(number, raw, errors=[f"has {len(cells)} cells where the header has {width}"])
@@ -229,7 +236,11 @@ class RowParser:
             if len(text) > MAX_CELL:
                 parsed.errors.append(f"{header}: the cell is longer than {MAX_CELL} characters")
                 continue
-            # Text as read for names and words; the cell itself for numbers (a spreadsheet gives floats).
+            if parse is None:  # a text column: the cell as read
+                if text:
+                    values[name] = text
+                continue
+            # The cell itself for numbers (a spreadsheet gives floats), else its text.
             cell = cells[index]
             try:
                 value = parse(text if type(cell) is str else cell)
@@ -245,7 +256,7 @@ class RowParser:
 
 def _parser(name: str, decimal_comma: bool):
     if name in TEXT_FIELDS or name == "row_number":
-        return _text
+        return None
     if name == "water_supply":
         return _parse_water
     if name in ("latitude", "longitude"):

@@ -163,9 +163,14 @@ class RowMatcher:
                 return error_outcome(row, f"P-code {pcode} is also on row {seen_pcodes[pcode]}"), None
             seen_pcodes[pcode] = row.row
         governorate = self._governorate(row)
-        district = self._district(governorate, values.get("district", ""))
         outcome = RowOutcome(row.row, row.raw, values, ListEntry.Outcome.MATCHED, pcode=pcode)
         outcome.governorate_id = self.area_ids.get(governorate)
+        place = self.gazetteer.by_pcode.get(pcode) if pcode else None
+        if place is not None:  # the P-code step, as the gazetteer takes it, for most rows of most lists
+            outcome.settlement_id, outcome.method, outcome.score = place.id, "pcode", 100.0
+            outcome.pcode, outcome.settlement_name = place.pcode, place.names[0]
+            return outcome, None
+        district = self._district(governorate, values.get("district", ""))
         if self._is_new_place(pcode, governorate, values):
             outcome.outcome, outcome.method = ListEntry.Outcome.CREATED, "created"
             outcome.settlement_name = values["name"]
