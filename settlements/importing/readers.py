@@ -8,6 +8,7 @@ who sent the file.
 import csv
 import datetime
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -87,15 +88,13 @@ def decode_text(content: bytes) -> str:
 
 def read_csv(content: bytes) -> Table:
     text = decode_text(content)
-    sample = "\n".join(text.splitlines()[:20])
+    sample = "".join(itertools.islice(io.StringIO(text, newline=None), 20))  # the first 20 lines, however they end
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    rows = [
-        row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if any(c.strip() for c in row)
-    ]
+    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if "".join(row).strip()]
     if not rows:
         raise ListFormatError("The file has no rows.")
     table = Table(format="csv", headers=[h.strip() for h in rows[0]], rows=rows[1:], decimal_comma=delimiter == ";")
