@@ -148,7 +148,7 @@ def main():
         "invocation on the same machine (2 cores), against the bench database (100,000 settlements,",
         "1,000,000 aid requests). Seconds are wall time of whole processes unless the row says otherwise.",
         "Each benchmark's runs were made on the day given below; this machine's shared cores are not equally",
-        "fast every day (django-import-export's time on the same file has ranged from 39 s to 56 s), so",
+        "fast every day (django-import-export's time on the same file has ranged from 39 s to 66 s), so",
         "compare a figure with the alternative measured beside it rather than with another day's figure.",
         "",
         "| " + " | ".join(header) + " |",
