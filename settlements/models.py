@@ -7,7 +7,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -383,7 +383,6 @@ class AidRequest(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="aid_requests",
-        db_index=False,  # the first column of aidrequest_one_list_need_per_category (Meta) serves it
     )
     # Most requests are for settlements: the camp and organisation indexes (Meta) skip the empty ones.
     camp = models.ForeignKey(
@@ -502,13 +501,9 @@ class AidRequest(models.Model):
                 violation_error_message=_("The requested quantity must be more than zero."),
             ),
             # The daily lists state one need per settlement and category; the import updates that one.
-            # Staff requests get NULL in the third column, never equal to another, so any number of them
-            # may share a settlement and category. The same index finds a settlement's requests by its
-            # first column: a daily list writes 200,000 requests, and each index costs them 0.4 s.
             models.UniqueConstraint(
-                F("settlement"),
-                F("category"),
-                Case(When(source="daily_list", then=Value(True))),
+                fields=["settlement", "category"],
+                condition=Q(source="daily_list"),
                 name="aidrequest_one_list_need_per_category",
                 violation_error_message=_("The daily lists already state this need for this settlement."),
             ),
