@@ -165,3 +165,14 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
     assert set(ImportRun.objects.values_list("status", flat=True)) <= {"succeeded", "skipped"}
     assert ListEntry.objects.count() == 3000
     assert Settlement.objects.filter(on_latest_list=True).count() == 3000
+
+
+def test_after_a_big_list_the_planner_counts_its_needs(gazetteer, tmp_path):
+    """The next day's few dozen needs are matched through the list-need index; with statistics from
+    before the big list the planner takes that index for empty and reads all of it."""
+    import_from_source(str(big_list(tmp_path / "list-2017-10-01.csv", 3000)))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'aidrequest_one_list_need_per_category'")
+        (counted,) = cursor.fetchone()
+    assert counted > 1000
