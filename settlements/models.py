@@ -184,8 +184,6 @@ class Settlement(models.Model):
     def refresh_name_keys(self) -> None:
         self.name_keys = sorted(name_keys(self.name_en) | name_keys(self.name_ar))
 
-    LISTING_DATES = ["first_listed", "last_listed", "last_confirmed"]
-
 
 class SettlementAlias(models.Model):
     """Another name of a settlement: a spelling, a transliteration, a name in another script."""

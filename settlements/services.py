@@ -142,7 +142,8 @@ def reopen_requests(*, requests: Iterable[AidRequest], user=None) -> int:
     return len(changed)
 
 
-def _is_latest(snapshot: ListSnapshot) -> bool:
+def is_latest_list(snapshot: ListSnapshot) -> bool:
+    """No later day's list has been imported: this one sets figures and who is on the list."""
     return not ListSnapshot.objects.filter(list_date__gt=snapshot.list_date).exists()
 
 
@@ -167,10 +168,13 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
             params.append(field.name)
         else:
             figures.append(f's."{field.column}"')
-    dates = ['LEAST(s."first_listed", %s)', 'GREATEST(s."last_listed", %s)', 'GREATEST(s."last_confirmed", %s)']
+    # Any list names a settlement on its date: the earliest is the first listed, the latest the last.
+    dates = {"first_listed": "LEAST", "last_listed": "GREATEST", "last_confirmed": "GREATEST"}
     params += [snapshot.list_date] * len(dates)
-    columns = [field.column for field in fields] + Settlement.LISTING_DATES + ["on_latest_list"]
-    new = [*figures, *dates, "true" if is_latest else 's."on_latest_list"']
+    figure_columns = [field.column for field in fields]
+    columns = [*figure_columns, *dates, "on_latest_list"]
+    new = [*figures, *(f'{pick}(s."{column}", %s)' for column, pick in dates.items())]
+    new.append("true" if is_latest else 's."on_latest_list"')
     listed = ", ".join(
         f's."{column}" AS "was_{column}", {value} AS "{column}"' for column, value in zip(columns, new, strict=True)
     )
@@ -183,7 +187,6 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
     def row(prefix: str, names: list[str]) -> str:
         return "ROW(" + ", ".join(f'l."{prefix}{name}"' for name in names) + ")"
 
-    figure_columns = [field.column for field in fields]
     table = Settlement._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -208,7 +211,7 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
 
 def _take_row(entry: ListEntry, settlement: Settlement) -> None:
     """What the list said about a settlement, now that staff know which one it is."""
-    take_list_rows(entry.snapshot, is_latest=_is_latest(entry.snapshot), entry_ids=[entry.pk])
+    take_list_rows(entry.snapshot, is_latest=is_latest_list(entry.snapshot), entry_ids=[entry.pk])
     settlement.refresh_from_db()
 
 

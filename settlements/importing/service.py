@@ -184,7 +184,7 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
         run.status = ImportRun.Status.RUNNING
         run.save()
         snapshot = _replace_snapshot(run, table.headers)
-        is_latest = not ListSnapshot.objects.filter(list_date__gt=run.list_date).exists()
+        is_latest = services.is_latest_list(snapshot)
         with timer("create"):
             _create_settlements(result.outcomes, matcher, run.list_date, on_latest_list=is_latest)
         with timer("entries"):
