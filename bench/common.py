@@ -82,8 +82,10 @@ def prepare(settlements: int) -> None:
     Settlement.objects.bulk_create(new, batch_size=5000)
 
 
-def seed_requests(total: int) -> None:
-    """`total` staff-entered aid requests spread over the settlements, a third with a delivery."""
+def seed_requests(total: int) -> int:
+    """`total` staff-entered aid requests spread over the settlements, a third with a delivery.
+
+    Returns how many there are (more than `total` if an earlier run seeded more)."""
     from django.db import connection
 
     from settlements.caching import data_changed
@@ -93,7 +95,7 @@ def seed_requests(total: int) -> None:
         have = cursor.fetchone()[0]
         cursor.execute("SELECT EXISTS (SELECT 1 FROM settlements_delivery WHERE notes = %s)", [BENCH_NOTE])
         if have >= total and cursor.fetchone()[0]:
-            return
+            return have
         cursor.execute(
             """
             INSERT INTO settlements_aidrequest (settlement_id, category, quantity, unit, priority, status,
@@ -127,3 +129,4 @@ def seed_requests(total: int) -> None:
         cursor.execute("DROP TABLE bench_undelivered")
         cursor.execute("VACUUM ANALYZE")
     data_changed()
+    return max(have, total)
