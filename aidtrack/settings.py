@@ -256,6 +256,16 @@ IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 50_000_000)
 IMPORT_FETCH_TIMEOUT = envint("IMPORT_FETCH_TIMEOUT", 30)
 IMPORT_FETCH_RETRIES = envint("IMPORT_FETCH_RETRIES", 3)
 IMPORT_FETCH_BACKOFF = 1.0
+# What one list may hold, checked before the work it would cause: rows, columns (headers, JSON
+# keys, Word grid columns), characters in one physical line, and nesting in a JSON list.
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 1_000_000)
+IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 500)
+IMPORT_MAX_LINE_CHARS = envint("IMPORT_MAX_LINE_CHARS", 100_000)
+IMPORT_MAX_JSON_DEPTH = envint("IMPORT_MAX_JSON_DEPTH", 20)
+# Row messages kept on the run itself; all of them stay on the list's entries and its report.
+IMPORT_MAX_ROW_MESSAGES = envint("IMPORT_MAX_ROW_MESSAGES", 200)
+# A list import redelivered this many times after its worker died is given up as failed.
+IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", 3)
 # Fuzzy name matches below this score (0-100) go to review instead.
 IMPORT_FUZZY_THRESHOLD = envint("IMPORT_FUZZY_THRESHOLD", 88)
 # The dashboard warns when the last successful import is older than this.

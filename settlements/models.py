@@ -165,6 +165,10 @@ class Settlement(models.Model):
     LIST_FIGURES = ["population", "returnees", "houses_destroyed", "schools_destroyed", "hospitals_destroyed"]
     LIST_FIGURES += ["water_supply"]
 
+    # Staff edits, each with its editor. Imports write settlements in bulk SQL and leave their own,
+    # finer record instead: every list's row per settlement (ListEntry) and what changed (ListChange).
+    history = HistoricalRecords(excluded_fields=["name_keys"])
+
     class Meta:
         verbose_name = _("settlement")
         verbose_name_plural = _("settlements")
@@ -631,9 +635,29 @@ class ImportRun(models.Model):
     removed = models.PositiveIntegerField(_("removed"), default=0)
     unmatched = models.PositiveIntegerField(_("unmatched"), default=0)
     errors = models.PositiveIntegerField(_("row errors"), default=0)
-    row_errors = models.JSONField(
-        _("row errors"), default=list, blank=True, help_text=_("[{row, message}] for each skipped row.")
+    warnings = models.PositiveIntegerField(
+        _("warnings"), default=0, help_text=_("Rows imported with a value that was not understood.")
     )
+    conflicts = models.PositiveIntegerField(
+        _("conflicts"), default=0, help_text=_("List values held back because staff corrected the figure.")
+    )
+    row_errors = models.JSONField(
+        _("row errors"),
+        default=list,
+        blank=True,
+        help_text=_("[{row, message}] for the first skipped rows; every row is on the list's entries."),
+    )
+    row_warnings = models.JSONField(
+        _("row warnings"), default=list, blank=True, help_text=_("[{row, message}] for the first rows with warnings.")
+    )
+    dropped_columns = models.JSONField(
+        _("columns dropped"),
+        default=list,
+        blank=True,
+        help_text=_("Columns that looked like personal data and were not stored."),
+    )
+    task_id = models.CharField(_("task"), max_length=64, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True, help_text=_("Why the whole import failed."))
 
     class Meta:
@@ -647,6 +671,7 @@ class ImportRun(models.Model):
         return f"{self.list_date or '?'} {self.get_status_display()} ({self.source})"
 
     COUNTS = ["rows", "matched", "created", "updated", "unchanged", "removed", "unmatched", "errors"]
+    COUNTS += ["warnings", "conflicts"]
 
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.COUNTS}
@@ -705,7 +730,10 @@ class ListEntry(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    row = models.PositiveIntegerField(_("row"), help_text=_("Data row number in the list, from 1."))
+    row = models.PositiveIntegerField(
+        _("row"),
+        help_text=_("The row's place in the source: CSV line (the header is 1), sheet or Word table row, JSON item."),
+    )
     settlement = models.ForeignKey(
         Settlement,
         verbose_name=_("settlement"),
@@ -737,6 +765,9 @@ class ListEntry(models.Model):
     raw = models.JSONField(_("raw"), help_text=_("The row exactly as the source gave it, by header."))
     values = models.JSONField(_("values"), default=dict, help_text=_("The parsed figures."))
     message = models.TextField(_("message"), blank=True)
+    warnings = models.JSONField(
+        _("warnings"), default=list, blank=True, help_text=_("Values that were not understood.")
+    )
     candidates = models.JSONField(_("candidates"), default=list, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -834,3 +865,7 @@ class UserPreference(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.language or '-'})"
+
+
+# Models of the settlements app that live in their own subpackages.
+from settlements.corrections.models import FigureConflict, FigureCorrection  # noqa: E402, F401

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from settlements.caching import data_changed
+from settlements.corrections.services import held_figures_join, record_corrections
 from settlements.models import (
     AidRequest,
     Delivery,
@@ -53,21 +54,28 @@ def _requests_affected(obj, previous_request_id=None) -> set[int]:
 
 
 @transaction.atomic
-def save_record(*, obj, user, validate: bool = True, previous_request_id: int | None = None):
+def save_record(*, obj, user, validate: bool = True, previous_request_id: int | None = None, corrects: bool = True):
     """Save a settlement, camp, organisation, aid request or delivery as `user` edited it.
 
     The admin and the API both come here: the record is validated (the admin's form has done it
     already), stamped with its editor, recorded in the edit history under that user, the progress
     of the requests it touches re-derived, and cached map and table data renewed after commit.
+    A settlement's figures that `user` changed become corrections the daily lists hold back from
+    (`corrects=False` when the change is the list's value, accepted).
     """
     if validate:
         obj.full_clean()
+    before = None
+    if isinstance(obj, Settlement) and corrects:
+        before = Settlement.objects.filter(pk=obj.pk).values(*Settlement.LIST_FIGURES).first() if obj.pk else {}
     if hasattr(obj, "created_by_id") and obj.created_by_id is None:
         obj.created_by = user
     if hasattr(obj, "updated_by_id"):
         obj.updated_by = user
     obj._history_user = user  # simple_history: the editor even when no Django request carries them
     obj.save()
+    if before is not None:
+        record_corrections(settlement=obj, before=before, user=user)
     refresh_request_status(request_ids=_requests_affected(obj, previous_request_id))
     transaction.on_commit(data_changed)
     return obj
@@ -163,9 +171,13 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
     figures = []
     for field in fields:
         if is_latest:
+            # A figure staff corrected keeps their value: the list's stays on its entry as evidence.
             cast = field.db_type(connection)
-            figures.append(f"""COALESCE(NULLIF(e."values" ->> %s, '')::{cast}, s."{field.column}")""")
-            params.append(field.name)
+            figures.append(
+                f"""CASE WHEN held.fields @> ARRAY[%s]::text[] THEN s."{field.column}" """
+                f"""ELSE COALESCE(NULLIF(e."values" ->> %s, '')::{cast}, s."{field.column}") END"""
+            )
+            params += [field.name, field.name]
         else:
             figures.append(f's."{field.column}"')
     # Any list names a settlement on its date: the earliest is the first listed, the latest the last.
@@ -194,6 +206,7 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
             WITH listed AS (
                 SELECT s.id, {listed}
                 FROM {ListEntry._meta.db_table} e JOIN {table} s ON s.id = e.settlement_id
+                {held_figures_join("s", "held")}
                 WHERE e.snapshot_id = %s {only}
             ),
             written AS (

@@ -167,11 +167,11 @@ class TestRowErrors:
         assert run.status == "succeeded"
         assert (run.rows, run.matched, run.errors) == (7, 2, 5)
         messages = [e["message"] for e in run.row_errors]
-        assert messages[0] == "Row 2: Population: 'many' is not a number"
-        assert messages[1] == "Row 3: Population: -40 is negative"
-        assert messages[2] == "Row 4: the coordinates 48.85, 2.35 are outside Syria"
-        assert messages[3] == "Row 5: P-code C3315 is also on row 1"
-        assert messages[4] == "Row 6: has 3 cells where the header has 7"
+        assert messages[0] == "Row 3: Population: 'many' is not a number"
+        assert messages[1] == "Row 4: Population: -40 is negative"
+        assert messages[2] == "Row 5: the coordinates 48.85, 2.35 are outside Syria"
+        assert messages[3] == "Row 6: P-code C3315 is also on row 2"
+        assert messages[4] == "Row 7: has 3 cells where the header has 7"
         assert Settlement.objects.get(pcode="C3315").population == 900
         assert Settlement.objects.get(pcode="C2556").population == 300  # matched by name within Homs
         assert Settlement.objects.get(pcode="C2623").population is None  # a skipped row changes nothing
@@ -191,11 +191,11 @@ class TestRowErrors:
         assert run.status == "succeeded"
         assert (run.rows, run.matched, run.errors) == (5, 1, 4)
         assert [e["message"] for e in run.row_errors] == [
-            "Row 1: Population: 99999999999 is larger than 2,147,483,647",
-            "Row 2: Food need (t): 123456789012345678901234567890 is larger than a quantity can be "
+            "Row 2: Population: 99999999999 is larger than 2,147,483,647",
+            "Row 3: Food need (t): 123456789012345678901234567890 is larger than a quantity can be "
             "(10,000,000,000 or more)",
-            "Row 3: Population: 'NaN' is not a number",
-            "Row 4: Food need (t): 'Infinity' is not a number",
+            "Row 4: Population: 'NaN' is not a number",
+            "Row 5: Food need (t): 'Infinity' is not a number",
         ]
         assert Settlement.objects.get(pcode="C3315").population == 900
 
@@ -218,8 +218,8 @@ class TestRowErrors:
         assert summary["error"] == ""
         lines = report.read_text().splitlines()
         assert lines[0] == "row,status,pcode,settlement,score,message"
-        assert lines[1] == "1,matched,C3315,Oqeirbat,100,"
-        assert lines[2].startswith("2,error,C2663,,,Row 2: Population")
+        assert lines[1] == "2,matched,C3315,Oqeirbat,100,"
+        assert lines[2].startswith("3,error,C2663,,,Row 3: Population")
 
     def test_a_failed_import_exits_non_zero_with_json(self, tmp_path, capsys):
         listing = tmp_path / "empty.csv"

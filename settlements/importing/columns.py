@@ -1,74 +1,24 @@
 """What a list's columns mean, in English, Russian and Arabic (or HXL), and how their cells parse."""
 
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from settlements.models import SYRIA_EXTENT, Settlement
+from django.conf import settings
 
-# Each field with the headers that mean it, already normalised (see `normalise_header`).
-FIELD_HEADERS = {
-    "row_number": ["no", "n", "nr", "number", "row", "№", "номер", "п п", "رقم", "الرقم", "م"],
-    "governorate": ["governorate", "province", "adm1", "admin1", "governorate name", "провинция", "мухафаза", "محافظة"],
-    "district": ["district", "adm2", "admin2", "district name", "район", "округ", "منطقة", "المنطقة"],
-    "name": [
-        "settlement",
-        "settlement name",
-        "name",
-        "community",
-        "village",
-        "locality",
-        "town",
-        "place",
-        "admin4 name",
-        "населенный пункт",
-        "пункт",
-        "название",
-        "поселение",
-        "تجمع",
-        "التجمع",
-        "التجمع السكاني",
-        "اسم التجمع",
-        "البلدة",
-        "القرية",
-        "المدينة",
-        "الموقع",
-    ],
-    "pcode": ["p code", "pcode", "admin4 pcode", "admin4 p code", "community pcode", "код", "p код", "الرمز", "رمز"],
-    "latitude": ["latitude", "lat", "y", "широта", "خط العرض", "العرض"],
-    "longitude": ["longitude", "lon", "lng", "long", "x", "долгота", "خط الطول", "الطول"],
-    "population": ["population", "people", "inhabitants", "население", "численность", "السكان", "عدد السكان"],
-    "returnees": ["returnees", "returned", "вернувшиеся", "вернулись", "العائدون", "عدد العائدين"],
-    "houses_destroyed": ["houses destroyed", "destroyed houses", "разрушено домов", "المنازل المدمرة", "منازل مدمرة"],
-    "schools_destroyed": ["schools destroyed", "destroyed schools", "разрушено школ", "المدارس المدمرة", "مدارس مدمرة"],
-    "hospitals_destroyed": [
-        "hospitals destroyed",
-        "destroyed hospitals",
-        "разрушено больниц",
-        "المشافي المدمرة",
-        "مشاف مدمرة",
-    ],
-    "food_t": ["food need", "food need t", "food", "food t", "продовольствие", "продовольствие т", "الغذاء", "غذاء"],
-    "medicine_t": [
-        "medicine need",
-        "medicine need t",
-        "medicine",
-        "medicines",
-        "медикаменты",
-        "медикаменты т",
-        "лекарства",
-        "الأدوية",
-        "ادوية",
-        "الادوية",
-    ],
-    "water_supply": ["water supply", "water", "водоснабжение", "вода", "المياه", "امدادات المياه"],
-    "notes": ["notes", "note", "comment", "comments", "remarks", "примечание", "примечания", "ملاحظات", "ملاحظة"],
-}
+from settlements.importing.vocabulary import header_terms, names_personal_data, term_key, value_terms
+from settlements.models import SYRIA_EXTENT
+
 # HXL 1.1: the tag and the attributes a column must carry, per field. More specific first.
 HXL_FIELDS = [
     ("#meta", {"row"}, "row_number"),
     ("#adm1", {"name"}, "governorate"),
     ("#adm2", {"name"}, "district"),
+    ("#adm3", {"name"}, "sub_district"),
+    ("#adm1", {"code"}, "governorate"),
+    ("#adm2", {"code"}, "district"),
+    ("#adm3", {"code"}, "sub_district"),
     ("#loc", {"name"}, "name"),
     ("#loc", {"code"}, "pcode"),
     ("#adm4", {"code"}, "pcode"),
@@ -87,37 +37,30 @@ HXL_FIELDS = [
 ]
 INTEGER_FIELDS = ["population", "returnees", "houses_destroyed", "schools_destroyed", "hospitals_destroyed"]
 TONNE_FIELDS = ["food_t", "medicine_t"]
-TEXT_FIELDS = ["governorate", "district", "name", "pcode", "notes"]
-WATER_VALUES = {
-    Settlement.WaterSupply.NONE: {"none", "no", "нет", "отсутствует", "لا يوجد", "لا", "مقطوعة"},
-    Settlement.WaterSupply.PARTIAL: {"partial", "partly", "частично", "частичное", "جزئي", "جزئية"},
-    Settlement.WaterSupply.RESTORED: {"restored", "yes", "full", "восстановлено", "есть", "مستعادة", "متوفرة", "نعم"},
-}
+TEXT_FIELDS = ["governorate", "district", "sub_district", "name", "pcode", "notes"]
+VOCABULARY_FIELDS = ["water_supply"]  # a closed set of values, read through values.csv
 MAX_CELL = 2000
 # The columns' limits: counts are PostgreSQL integers, quantities have 10 digits before the point.
 LARGEST_COUNT = 2_147_483_647
 LARGEST_QUANTITY = 10**10
 HUNDREDTHS = Decimal("0.01")
 ARABIC_NUMERALS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
-_HEADER_LOOKUP = {header: name for name, headers in FIELD_HEADERS.items() for header in headers}
-
-
-def normalise_header(header) -> str:
-    text = str(header or "").lower().replace("ё", "е").replace("_", " ")
-    text = re.sub(r"[\u064B-\u0652\u0640]", "", text).replace("أ", "ا").replace("إ", "ا").replace("آ", "ا")
-    text = re.sub(r"\(([^)]*)\)", r" \1 ", text)  # "Food need (t)" -> "food need t"
-    return " ".join(re.sub(r"[^\w№#]+", " ", text).split())
 
 
 def field_for_header(header) -> str | None:
-    key = normalise_header(header)
-    if key in _HEADER_LOOKUP:
-        return _HEADER_LOOKUP[key]
+    """The field a header names in any of the vocabulary's languages and forms, or None."""
+    terms = header_terms()
+    key = term_key(header)
+    if key in terms:
+        return terms[key]
+    if names_personal_data(header):
+        return None
     # Units and qualifiers after the meaning: "population estimate", "food need tonnes".
-    for size in range(len(key.split()) - 1, 0, -1):
-        head = " ".join(key.split()[:size])
-        if head in _HEADER_LOOKUP and _HEADER_LOOKUP[head] not in ("row_number",):
-            return _HEADER_LOOKUP[head]
+    words = key.split()
+    for size in range(len(words) - 1, 0, -1):
+        head = " ".join(words[:size])
+        if terms.get(head) not in (None, "row_number"):
+            return terms[head]
     return None
 
 
@@ -154,10 +97,45 @@ def missing_identity(mapping: dict[int, str]) -> str | None:
 
 @dataclass(slots=True)
 class ParsedRow:
-    row: int
+    row: int  # the physical row in the source: CSV line, sheet row, Word table row, JSON index + 1
     raw: dict[str, object]
     values: dict[str, object] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class UnknownValue(ValueError):
+    """A cell of a vocabulary column that no word of the vocabulary means: a warning, not an error."""
+
+
+# Characters no list means: C0 controls but tab and line breaks, DEL, C1 controls.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Text that is not text: lone surrogates (a broken UTF-16 or JSON escape) and undecodable bytes.
+BROKEN = re.compile(r"[\ud800-\udfff\ufffd]")
+SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
+
+
+def clean_text(text: str) -> str:
+    """A header or cell fit to store: control characters dropped, broken characters shown as U+FFFD."""
+    if not SUSPECT.search(text):
+        return text
+    return BROKEN.sub("\ufffd", CONTROL.sub("", text))
+
+
+def _clean_cells(texts: list[str], headers: list[str], parsed: "ParsedRow") -> list[str]:
+    """One bad cell costs its row, never the list: broken text rejects the row, naming the column;
+    control characters are dropped with a warning."""
+    cleaned = []
+    for index, text in enumerate(texts):
+        if SUSPECT.search(text):
+            header = headers[index] if index < len(headers) else f"column {index + 1}"
+            if BROKEN.search(text):
+                parsed.errors.append(f"{header}: the cell holds bytes or characters that are not valid text")
+            else:
+                parsed.warnings.append(f"{header}: control characters removed")
+            text = clean_text(text).strip()
+        cleaned.append(text)
+    return cleaned
 
 
 PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -210,26 +188,40 @@ def _finite(number: Decimal, cell) -> Decimal:
 
 
 class RowParser:
-    """Typed values of a list's rows, or the reasons a row cannot be used.
+    """Typed values of a list's rows, the reasons a row cannot be used, and what was not understood.
 
     Each mapped column's parser is chosen once for the list, not once per cell: a 100,000-row
-    list has 600,000 cells to read.
+    list has 600,000 cells to read. Columns in `dropped` (personal data) are left out of `raw`.
     """
 
-    def __init__(self, headers: list[str], mapping: dict[int, str], *, decimal_comma: bool):
+    def __init__(self, headers: list[str], mapping: dict[int, str], *, decimal_comma: bool, dropped=frozenset()):
         self.headers, self.width = headers, len(headers)
         self.columns = [(index, headers[index], name, _parser(name, decimal_comma)) for index, name in mapping.items()]
         self.locates = "latitude" in mapping.values() or "longitude" in mapping.values()
+        self.kept = [i for i in range(self.width) if i not in dropped] if dropped else None
 
-    def __call__(self, number: int, cells: list) -> ParsedRow:
+    def __call__(self, number: int, cells: list, problem: str = "") -> ParsedRow:
         width = self.width
         while len(cells) > width and cells[-1] in (None, ""):
             cells = cells[:-1]
-        texts = _texts(cells)
-        if len(cells) != width:
-            raw = {self.headers[i] if i < width else f"column {i + 1}": t for i, t in enumerate(texts)}
-            return ParsedRow(number, raw, errors=[f"has {len(cells)} cells where the header has {width}"])
-        parsed = ParsedRow(number, dict(zip(self.headers, texts, strict=True)))
+        texts = _texts(cells[: max(width, settings.IMPORT_MAX_COLUMNS)])
+        parsed = ParsedRow(number, {})
+        if SUSPECT.search("".join(texts)):
+            texts = _clean_cells(texts, self.headers, parsed)
+        if problem or len(cells) != width:
+            parsed.raw = {self.headers[i] if i < width else f"column {i + 1}": t for i, t in enumerate(texts)}
+            parsed.errors.append(problem or f"has {len(cells):,} cells where the header has {width}")
+            return parsed
+        if self.kept is None:
+            parsed.raw = dict(zip(self.headers, texts, strict=True))
+        else:
+            parsed.raw = {self.headers[i]: texts[i] for i in self.kept}
+        self._read_values(parsed, cells, texts)
+        if self.locates:
+            _check_location(parsed)
+        return parsed
+
+    def _read_values(self, parsed: ParsedRow, cells: list, texts: list[str]) -> None:
         values = parsed.values
         for index, header, name, parse in self.columns:
             text = texts[index]
@@ -244,21 +236,21 @@ class RowParser:
             cell = cells[index]
             try:
                 value = parse(text if type(cell) is str else cell)
+            except UnknownValue as exc:  # the field is left as it was; the row imports
+                parsed.warnings.append(f"{header}: {exc}")
+                continue
             except ValueError as exc:
                 parsed.errors.append(f"{header}: {exc}")
                 continue
             if value is not None and value != "":
                 values[name] = value
-        if self.locates:
-            _check_location(parsed)
-        return parsed
 
 
 def _parser(name: str, decimal_comma: bool):
     if name in TEXT_FIELDS or name == "row_number":
         return None
-    if name == "water_supply":
-        return _parse_water
+    if name in VOCABULARY_FIELDS:
+        return functools.partial(_parse_term, name)
     if name in ("latitude", "longitude"):
         return lambda cell: _parse_coordinate(cell, decimal_comma)
     if name in INTEGER_FIELDS:
@@ -298,14 +290,16 @@ def _parse_quantity(cell, decimal_comma: bool) -> str | None:
     return str(number.quantize(HUNDREDTHS))
 
 
-def _parse_water(cell) -> str | None:
-    text = _text(cell).lower()
+def _parse_term(name: str, cell) -> str | None:
+    text = _text(cell)
     if not text:
         return None
-    for value, words in WATER_VALUES.items():
-        if text in words:
-            return str(value)
-    raise ValueError(f"{_text(cell)!r} is not a water supply state (none, partial or restored)")
+    terms = value_terms()[name]
+    value = terms.get(term_key(text))
+    if value is None:
+        known = ", ".join(sorted(set(terms.values())))
+        raise UnknownValue(f"{text!r} is not understood (known: {known}); the value was left as it was")
+    return value
 
 
 def _check_location(parsed: ParsedRow) -> None:
@@ -328,3 +322,29 @@ def neutralise(cell):
     if isinstance(cell, str) and cell.startswith(FORMULA_START):
         return "'" + cell
     return cell
+
+
+# A cell of nine or more digits, perhaps with a leading + and spaces or hyphens: a phone or ID number.
+PERSONAL_NUMBER = re.compile(r"\+?\d[\d \-()./]{7,}\d")
+PERSONAL_SAMPLE = 50
+
+
+def personal_columns(headers: list[str], rows: list[list], mapping: dict[int, str]) -> frozenset[int]:
+    """Columns AidTrack does not use that hold personal data, to be left out of what is stored.
+
+    A column is personal when its header names personal data in any language (`personal.csv`), or
+    when most of its first cells are phone or ID numbers. Columns the import reads are never dropped.
+    """
+    dropped = set()
+    sample = rows[:PERSONAL_SAMPLE]
+    for index, header in enumerate(headers):
+        if index in mapping:
+            continue
+        if names_personal_data(header):
+            dropped.add(index)
+            continue
+        cells = [_text(r[index]) for r in sample if index < len(r) and r[index] not in (None, "")]
+        numbers = sum(1 for c in cells if PERSONAL_NUMBER.fullmatch(c) and sum(ch.isdigit() for ch in c) >= 9)
+        if cells and numbers * 2 > len(cells):
+            dropped.add(index)
+    return frozenset(dropped)

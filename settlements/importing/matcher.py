@@ -34,12 +34,19 @@ class RowOutcome:
     governorate_pcode: str = ""
     district_pcode: str = ""
     new_settlement: Settlement | None = None
+    warnings: list = field(default_factory=list)
 
 
 def error_outcome(row, message: str) -> RowOutcome:
     pcode = str(row.values.get("pcode", "")).upper()
     return RowOutcome(
-        row.row, row.raw, row.values, ListEntry.Outcome.ERROR, pcode=pcode, message=f"Row {row.row}: {message}"
+        row.row,
+        row.raw,
+        row.values,
+        ListEntry.Outcome.ERROR,
+        pcode=pcode,
+        message=f"Row {row.row}: {message}",
+        warnings=row.warnings,
     )
 
 
@@ -163,7 +170,7 @@ class RowMatcher:
                 return error_outcome(row, f"P-code {pcode} is also on row {seen_pcodes[pcode]}"), None
             seen_pcodes[pcode] = row.row
         governorate = self._governorate(row)
-        outcome = RowOutcome(row.row, row.raw, values, ListEntry.Outcome.MATCHED, pcode=pcode)
+        outcome = RowOutcome(row.row, row.raw, values, ListEntry.Outcome.MATCHED, pcode=pcode, warnings=row.warnings)
         outcome.governorate_id = self.area_ids.get(governorate)
         place = self.gazetteer.by_pcode.get(pcode) if pcode else None
         if place is not None:  # the P-code step, as the gazetteer takes it, for most rows of most lists

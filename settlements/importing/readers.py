@@ -3,6 +3,14 @@
 Readers only read. They know nothing of settlements; `columns.py` decides what the headers mean.
 Anything that is not a readable table raises `ListFormatError` with a message for the person
 who sent the file.
+
+Every list is treated as hostile in size as well as content. What a file *declares* (a sheet's
+dimension, a Word cell's span, a JSON list's keys) is checked against the caps in settings before
+any work is done for it, and cells are read as a stream, so a small file claiming a huge table
+fails in seconds. Each row keeps its physical number in the source (the CSV line with the header
+as 1, the sheet row, the Word table row, the JSON index + 1): blank rows are skipped, never
+renumbered. A row the reader cannot take apart (an overlong line or field) is kept as a problem
+of that row alone.
 """
 
 import csv
@@ -14,12 +22,20 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from settlements.importing.columns import looks_like_header
+import puremagic
+from django.conf import settings
+
+from settlements.importing.columns import MAX_CELL, clean_text, looks_like_header
 
 HXL_TAG = re.compile(r"^\s*#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*\s*$", re.IGNORECASE)
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 DOTTED_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 MAX_UNZIPPED_RATIO = 100  # a real spreadsheet compresses 5-20x; a zip bomb compresses thousands of times
+SNIFF_LINES, SNIFF_CHARS = 20, 65_536  # the delimiter is guessed from this much of the file
+HEADER_SEARCH_ROWS = 10  # a spreadsheet's or Word table's header is within its first rows
+BINARY_PROBE = 8192
+# Bytes no text list has in its first few kilobytes (tab, line breaks and ESC aside).
+BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f]")
 
 
 class ListFormatError(ValueError):
@@ -31,10 +47,28 @@ class Table:
     format: str
     headers: list[str]
     rows: list[list] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)  # each row's physical number in the source
+    problems: dict[int, str] = field(default_factory=dict)  # row number -> why the reader could not read it
     hxl_tags: list[str] | None = None
     list_date: datetime.date | None = None
     decimal_comma: bool = False
-    first_row: int = 1  # what the source calls its first data row (for messages)
+
+    def add(self, number: int, cells: list, problem: str = "") -> None:
+        if len(self.rows) >= settings.IMPORT_MAX_ROWS:
+            raise ListFormatError(
+                f"The list has more than {settings.IMPORT_MAX_ROWS:,} rows (IMPORT_MAX_ROWS); "
+                f"split it, or raise the limit."
+            )
+        self.rows.append(cells)
+        self.numbers.append(number)
+        if problem:
+            self.problems[number] = problem
+
+    def numbered_rows(self):
+        """(physical row number, cells, problem) for each data row."""
+        problems = self.problems
+        for number, cells in zip(self.numbers, self.rows, strict=True):
+            yield number, cells, problems.get(number, "") if problems else ""
 
 
 def detect_format(content: bytes, name: str = "") -> str:
@@ -49,13 +83,36 @@ def detect_format(content: bytes, name: str = "") -> str:
             return "docx"
         if "xl/workbook.xml" in names:
             return "xlsx"
-        raise ListFormatError("The file is a zip archive but neither an Excel workbook nor a Word document.")
+        raise ListFormatError(
+            "This file is not a table of settlements: it looks like a ZIP archive, but neither an Excel workbook "
+            "nor a Word document."
+        )
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ListFormatError("Old binary Excel/Word files (.xls, .doc) are not supported: save it as XLSX or DOCX.")
+    kind = _binary_kind(content)
+    if kind:
+        raise ListFormatError(f"This file is not a table of settlements: it looks like {kind}.")
     stripped = content.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] in (b"[", b"{") or lower.endswith(".json"):
         return "json"
     return "csv"
+
+
+def _binary_kind(content: bytes) -> str:
+    """What a file that is not text looks like ('' for text): PDF, image, archive, program, ..."""
+    head = content[:BINARY_PROBE]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text: every other byte is zero
+        return ""
+    if not head.startswith(b"%PDF") and not BINARY_BYTES.search(head):
+        return ""
+    try:
+        found = puremagic.magic_string(head)
+    except puremagic.PureError:
+        found = []
+    if found:
+        described = found[0].name or found[0].extension.lstrip(".").upper()
+        return f"a {described} ({found[0].extension or 'binary'}), not text"
+    return "binary data, not text"
 
 
 def read_table(content: bytes, name: str = "") -> Table:
@@ -68,17 +125,38 @@ def read_table(content: bytes, name: str = "") -> Table:
     return table
 
 
+def _check_width(headers: list, what: str) -> None:
+    if len(headers) > settings.IMPORT_MAX_COLUMNS:
+        raise ListFormatError(
+            f"The {what} has {len(headers):,} columns; AidTrack reads at most {settings.IMPORT_MAX_COLUMNS:,} "
+            f"(IMPORT_MAX_COLUMNS)."
+        )
+
+
+def _clean_headers(headers) -> list[str]:
+    return [clean_text("" if h is None else str(h)).strip()[:MAX_CELL] for h in headers]
+
+
 # --- CSV and HXL ---------------------------------------------------------------------------
 
 
 def decode_text(content: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, or the Windows code page of Russian or Arabic lists."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or the Windows code page of Russian or Arabic lists.
+
+    A few bytes that do not decode (a damaged cell, a truncated UTF-16 file) become U+FFFD, so the
+    rows holding them fail alone; a file of mostly undecodable bytes is read as a code page instead.
+    """
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16")
+        return content.decode("utf-16", errors="replace")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    as_utf8 = content.decode("utf-8-sig", errors="replace")
+    damaged = as_utf8.count("\ufffd")
+    decoded = sum(1 for ch in as_utf8 if ch > "\x7f") - damaged
+    if decoded > damaged:  # real UTF-8 with a few broken bytes
+        return as_utf8
     # Neither code page fails to decode, so count the letters each one makes of the bytes.
     candidates = {enc: content.decode(enc, errors="replace") for enc in ("cp1251", "cp1256")}
     cyrillic = len(re.findall(r"[\u0400-\u04FF]", candidates["cp1251"]))
@@ -86,26 +164,69 @@ def decode_text(content: bytes) -> str:
     return candidates["cp1251"] if cyrillic >= arabic else candidates["cp1256"]
 
 
+def _sniff_delimiter(text: str) -> str:
+    prefix = io.StringIO(text[:SNIFF_CHARS], newline=None)
+    sample = "".join(itertools.islice(prefix, SNIFF_LINES))
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _bounded_lines(text: str, overlong: set[int]):
+    """The text's physical lines; a line over IMPORT_MAX_LINE_CHARS is replaced by an empty one and noted."""
+    limit = settings.IMPORT_MAX_LINE_CHARS
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > limit:
+            overlong.add(number)
+            yield "\n"
+        else:
+            yield line
+
+
 def read_csv(content: bytes) -> Table:
     text = decode_text(content)
-    sample = "".join(itertools.islice(io.StringIO(text, newline=None), 20))  # the first 20 lines, however they end
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if "".join(row).strip()]
-    if not rows:
+    delimiter = _sniff_delimiter(text)
+    table, tags_next = None, False
+    for start, cells, problem in _csv_records(text, delimiter):
+        if table is None:
+            if problem:
+                raise ListFormatError(f"The header (line {start}) cannot be read: {problem}.")
+            _check_width(cells, "header")
+            table = Table(format="csv", headers=_clean_headers(cells), decimal_comma=delimiter == ";")
+            tags_next = True
+            if _is_hxl_row(cells):  # a hashtag row with no human headers above it
+                table.format, table.hxl_tags, tags_next = "hxl", table.headers, False
+        elif tags_next and not problem and _is_hxl_row(cells):
+            table.format, table.hxl_tags, tags_next = "hxl", [cell.strip() for cell in cells], False
+        else:
+            tags_next = False
+            table.add(start, cells, problem)
+    if table is None:
         raise ListFormatError("The file has no rows.")
-    table = Table(format="csv", headers=[h.strip() for h in rows[0]], rows=rows[1:], decimal_comma=delimiter == ";")
-    if table.rows and _is_hxl_row(table.rows[0]):
-        table.format = "hxl"
-        table.hxl_tags = [cell.strip() for cell in table.rows[0]]
-        table.rows = table.rows[1:]
-    elif _is_hxl_row(rows[0]):  # a hashtag row with no human headers above it
-        table.format = "hxl"
-        table.hxl_tags = table.headers
     return table
+
+
+def _csv_records(text: str, delimiter: str):
+    """(first physical line, cells, problem) of each record that is not blank."""
+    limit = settings.IMPORT_MAX_LINE_CHARS
+    overlong: set[int] = set()
+    csv.field_size_limit(limit)
+    reader = csv.reader(_bounded_lines(text, overlong), delimiter=delimiter)
+    last_line = 0
+    while True:
+        start = last_line + 1  # a record starts on the line after the one the last record ended on
+        try:
+            cells, problem = next(reader), ""
+        except StopIteration:
+            return
+        except csv.Error:
+            cells, problem = [], f"a cell is longer than {limit:,} characters"
+        last_line = reader.line_num
+        if overlong and overlong.intersection(range(start, last_line + 1)):
+            cells, problem = [], f"the line is longer than {limit:,} characters"
+        if problem or "".join(cells).strip():  # a blank line is skipped, and renumbers nothing
+            yield start, cells, problem
 
 
 def _is_hxl_row(row: list[str]) -> bool:
@@ -121,6 +242,8 @@ def read_json(content: bytes) -> Table:
         data = json.loads(decode_text(content))
     except json.JSONDecodeError as exc:
         raise ListFormatError(f"The JSON cannot be read: {exc.msg} at line {exc.lineno}.") from None
+    except RecursionError:
+        raise ListFormatError("The JSON is nested too deeply to be a list of settlements.") from None
     list_date = None
     if isinstance(data, dict):
         list_date = date_in(str(data.get("date", "")))
@@ -128,11 +251,43 @@ def read_json(content: bytes) -> Table:
         if len(lists) != 1:
             raise ListFormatError("The JSON object is not a list of settlements: it should hold exactly one.")
         data = lists[0]
-    if not isinstance(data, list) or not data or not all(isinstance(item, dict) for item in data):
+    if not isinstance(data, list) or not data or not any(isinstance(item, dict) for item in data):
         raise ListFormatError("The JSON is not a list of settlements (objects with named fields).")
-    headers = list(dict.fromkeys(key for item in data for key in item))
-    rows = [[item.get(h) for h in headers] for item in data]
-    return Table(format="json", headers=headers, rows=rows, list_date=list_date)
+    if len(data) > settings.IMPORT_MAX_ROWS:
+        raise ListFormatError(
+            f"The list has {len(data):,} rows; AidTrack reads at most {settings.IMPORT_MAX_ROWS:,} (IMPORT_MAX_ROWS)."
+        )
+    keys = _json_keys(data)
+    headers = list(keys)
+    table = Table(format="json", headers=_clean_headers(headers), list_date=list_date)
+    for index, item in enumerate(data, start=1):
+        if isinstance(item, dict):
+            table.add(index, [_json_cell(item.get(h)) for h in headers])
+        else:
+            table.add(index, [], "is not an object with named fields")
+    return table
+
+
+def _json_keys(data: list) -> list[str]:
+    """Every key of the list's objects, in order of first use; refused past IMPORT_MAX_COLUMNS
+    before a table that wide is built (rows that each bring new keys)."""
+    keys: dict[str, None] = {}
+    for item in data:
+        if isinstance(item, dict):
+            keys.update(dict.fromkeys(item))
+            if len(keys) > settings.IMPORT_MAX_COLUMNS:
+                raise ListFormatError(
+                    f"The list's objects bring more than {settings.IMPORT_MAX_COLUMNS:,} different keys "
+                    f"(IMPORT_MAX_COLUMNS): it is not a table of settlements."
+                )
+    return list(keys)
+
+
+def _json_cell(value):
+    """A cell holding an object or a list is kept as its JSON text, cut to what a cell may hold."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)[: MAX_CELL + 1]
+    return value
 
 
 # --- XLSX and DOCX -------------------------------------------------------------------------
@@ -147,6 +302,17 @@ def _check_zip(content: bytes) -> None:
         )
 
 
+def _check_declared_size(sheet) -> None:
+    """A sheet's own claim of its size, refused before a cell is read when it is past the caps."""
+    rows, columns = sheet.max_row or 0, sheet.max_column or 0
+    if rows > settings.IMPORT_MAX_ROWS + HEADER_SEARCH_ROWS or columns > settings.IMPORT_MAX_COLUMNS:
+        raise ListFormatError(
+            f"The sheet {sheet.title!r} declares {rows:,} rows by {columns:,} columns; AidTrack reads at most "
+            f"{settings.IMPORT_MAX_ROWS:,} rows (IMPORT_MAX_ROWS) and {settings.IMPORT_MAX_COLUMNS:,} columns "
+            f"(IMPORT_MAX_COLUMNS)."
+        )
+
+
 def read_xlsx(content: bytes) -> Table:
     from openpyxl import load_workbook  # uses defusedxml when it is installed, as it is here
 
@@ -157,15 +323,50 @@ def read_xlsx(content: bytes) -> Table:
         raise ListFormatError(f"The Excel workbook cannot be read: {exc}") from None
     try:
         for sheet in workbook.worksheets:
-            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-            for i, row in enumerate(rows[:10]):
-                headers = ["" if c is None else str(c).strip() for c in row]
-                if looks_like_header(headers):
-                    body = [r for r in rows[i + 1 :] if any(c not in (None, "") for c in r)]
-                    return Table(format="xlsx", headers=headers, rows=body)
+            _check_declared_size(sheet)
+            sheet.reset_dimensions()  # from here on, only the cells that are there
+            table = _read_sheet(sheet)
+            if table is not None:
+                return table
+    except ListFormatError:
+        raise
+    except Exception as exc:  # a damaged sheet part: openpyxl's XML parser and converters raise many types
+        raise ListFormatError(f"The Excel workbook cannot be read: {exc}") from None
     finally:
         workbook.close()
     raise ListFormatError("No sheet in the workbook has a header naming settlements (a P-code or name column).")
+
+
+def _sheet_header(sheet) -> tuple[int, list[str]] | None:
+    """The row number and headers of the sheet's header row, within its first rows."""
+    head = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=settings.IMPORT_MAX_COLUMNS + 1, values_only=True)
+    for number, cells in enumerate(head, start=1):
+        cells = list(cells)
+        while cells and cells[-1] in (None, ""):
+            cells.pop()
+        _check_width(cells, f"header of sheet {sheet.title!r}")
+        headers = _clean_headers(cells)
+        if looks_like_header(headers):
+            return number, headers
+    return None
+
+
+def _read_sheet(sheet) -> Table | None:
+    """The sheet's table, streamed: rows are never wider than the header plus one cell."""
+    found = _sheet_header(sheet)
+    if found is None:
+        return None
+    header_row, headers = found
+    table = Table(format="xlsx", headers=headers)
+    width, last_allowed = len(headers), header_row + settings.IMPORT_MAX_ROWS
+    body = sheet.iter_rows(min_row=header_row + 1, max_col=width + 1, values_only=True)
+    for number, cells in enumerate(body, start=header_row + 1):
+        if number > last_allowed:
+            table.add(number, [])  # raises: past IMPORT_MAX_ROWS
+        if any(c not in (None, "") for c in cells):
+            extra = cells[width] not in (None, "") if len(cells) > width else False
+            table.add(number, list(cells), "has more cells than the header" if extra else "")
+    return table
 
 
 def read_docx(content: bytes) -> Table:
@@ -180,11 +381,46 @@ def read_docx(content: bytes) -> Table:
     for paragraph in document.paragraphs[:10]:
         list_date = list_date or date_in(paragraph.text)
     for table in document.tables:
-        rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
-        if rows and looks_like_header(rows[0]):
-            body = [r for r in rows[1:] if any(r)]
-            return Table(format="docx", headers=rows[0], rows=body, list_date=list_date)
+        rows = _word_rows(table)
+        header = next(rows, None)
+        if header is None or not looks_like_header(header[1]):
+            continue
+        _check_width(header[1], "Word table's header")
+        result = Table(format="docx", headers=_clean_headers(header[1]), list_date=list_date)
+        for number, cells in rows:
+            if any(cells):
+                result.add(number, cells)
+        return result
     raise ListFormatError("The Word document has no table whose header names settlements.")
+
+
+def _word_rows(table):
+    """(table row number, cell texts) of a Word table, one text per grid column.
+
+    Read from the table's XML rather than python-docx's `row.cells`: that follows each vertically
+    merged cell up the rows it continues, which a table of many merged rows turns into quadratic
+    work. Spans are checked against IMPORT_MAX_COLUMNS before they are expanded.
+    """
+    from docx.table import _Cell
+
+    widest, above = settings.IMPORT_MAX_COLUMNS, []
+    for number, tr in enumerate(table._tbl.tr_lst, start=1):
+        if number > settings.IMPORT_MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise ListFormatError(f"The Word table has more than {settings.IMPORT_MAX_ROWS:,} rows (IMPORT_MAX_ROWS).")
+        cells: list[str] = []
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            if span < 1 or len(cells) + span > widest:
+                raise ListFormatError(
+                    f"Row {number} of the Word table spans more than {widest:,} columns (IMPORT_MAX_COLUMNS)."
+                )
+            if tc.vMerge == "continue" and len(cells) < len(above):
+                text = above[len(cells)]  # the merged cell's text, as the row above has it
+            else:
+                text = _Cell(tc, table).text.strip()
+            cells.extend([text] * span)
+        above = cells
+        yield number, cells
 
 
 # --- dates ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import contextlib
 import datetime
 import gc
 import hashlib
+import itertools
 import logging
 import time
 from collections import defaultdict
@@ -22,7 +23,8 @@ from django.utils import timezone
 from settlements import services
 from settlements.bulk import copy_rows
 from settlements.caching import data_changed
-from settlements.importing.columns import RowParser, map_columns, missing_identity
+from settlements.corrections.services import reconcile_list
+from settlements.importing.columns import RowParser, map_columns, missing_identity, personal_columns
 from settlements.importing.fetch import FetchError, SourceRefused, fetch
 from settlements.importing.matcher import RowMatcher, RowOutcome
 from settlements.importing.readers import ListFormatError, date_in, read_table
@@ -86,12 +88,16 @@ def import_from_source(source: str, **options) -> ImportResult:
                 source=source[:500],
                 trigger=options.get("trigger", ImportRun.Trigger.COMMAND),
                 triggered_by=options.get("user"),
+                task_id=options.get("task_id", ""),
                 status=ImportRun.Status.FAILED,
                 error=str(exc),
                 finished_at=timezone.now(),
             )
         raise
     return import_list(content, source=source, **options)
+
+
+WORKER_STOPPED = "The worker stopped while reading this list"
 
 
 def import_list(
@@ -102,28 +108,71 @@ def import_list(
     dry_run: bool = False,
     trigger: str = ImportRun.Trigger.COMMAND,
     user=None,
+    task_id: str = "",
 ) -> ImportResult:
-    run = ImportRun(source=source[:500], trigger=trigger, triggered_by=user, started_at=timezone.now())
+    """Import a list's bytes. The run is on record (committed as running) before reading starts,
+    so a worker that dies on a list leaves a run that says so; a redelivered task (`task_id`)
+    counts its attempts on that same run and gives up past IMPORT_MAX_ATTEMPTS."""
+    run = _run_for(task_id) or ImportRun(source=source[:500], trigger=trigger, triggered_by=user, task_id=task_id)
+    run.attempts += 1
+    run.started_at = timezone.now()
     run.sha256 = hashlib.sha256(content).hexdigest()
     result = ImportResult(run=run, dry_run=dry_run)
+    if run.attempts > settings.IMPORT_MAX_ATTEMPTS:
+        return _finish(
+            result,
+            ImportRun.Status.FAILED,
+            f"{WORKER_STOPPED} {run.attempts - 1} times; it was given up. Check the file before importing it again.",
+        )
     with _import_lock() as acquired:
         if not acquired:
             return _finish(result, ImportRun.Status.SKIPPED, "Another import is running; this one was skipped.")
+        close_abandoned_runs(holding_lock=True)
         if trigger == ImportRun.Trigger.SCHEDULE and (earlier := _slot_already_imported(run.started_at)):
             when = timezone.localtime(earlier.started_at).strftime("%H:%M")
             return _finish(result, ImportRun.Status.SKIPPED, f"This schedule slot was already imported at {when}.")
+        _start(result)
         try:
             with _cyclic_gc_paused():
                 _import(content, result, list_date)
         except ImportFailed as exc:
-            run.pk = None  # whatever the transaction saved was rolled back with it
             return _finish(result, ImportRun.Status.FAILED, str(exc))
         except Exception as exc:
             log.exception("import of %s failed", source)
-            run.pk = None
             _finish(result, ImportRun.Status.FAILED, f"Unexpected error, nothing was written: {exc!r}")
             raise
     return result
+
+
+def _run_for(task_id: str) -> ImportRun | None:
+    """The run of an earlier delivery of the same task whose worker died before it finished."""
+    if not task_id:
+        return None
+    run = ImportRun.objects.filter(task_id=task_id).order_by("-pk").first()
+    if run is not None and (run.status == ImportRun.Status.RUNNING or run.error.startswith(WORKER_STOPPED)):
+        return run
+    return None
+
+
+def _start(result: ImportResult) -> None:
+    """Commit the run as running before a byte of the list is read (a dry run leaves no record)."""
+    run = result.run
+    run.status, run.error, run.finished_at = ImportRun.Status.RUNNING, "", None
+    if not result.dry_run:
+        run.save()
+
+
+def close_abandoned_runs(*, holding_lock: bool = False) -> int:
+    """Runs left `running` by a process that died are closed as failed. Only while holding the import
+    lock (or able to take it) is that certain: no live import then exists. Returns how many."""
+    if not holding_lock:
+        with _import_lock() as acquired:
+            return close_abandoned_runs(holding_lock=True) if acquired else 0
+    return ImportRun.objects.filter(status=ImportRun.Status.RUNNING).update(
+        status=ImportRun.Status.FAILED,
+        error=f"{WORKER_STOPPED}; nothing of it was written.",
+        finished_at=timezone.now(),
+    )
 
 
 @contextlib.contextmanager
@@ -172,18 +221,20 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
     if _unchanged(result, run.list_date):
         return
 
+    dropped = personal_columns(table.headers, table.rows, mapping)
+    run.dropped_columns = [table.headers[i] for i in dropped]
     with timer("parse"):
-        parse = RowParser(table.headers, mapping, decimal_comma=table.decimal_comma)
-        parsed = [parse(i, list(cells)) for i, cells in enumerate(table.rows, start=table.first_row)]
+        parse = RowParser(table.headers, mapping, decimal_comma=table.decimal_comma, dropped=dropped)
+        parsed = [parse(number, list(cells), problem) for number, cells, problem in table.numbered_rows()]
     with timer("match"):
         matcher = RowMatcher()
         result.outcomes = matcher.match_all(parsed)
     run.rows = len(parsed)
     # A dry run goes through every step of the import, and rolls it back.
     with transaction.atomic():
-        run.status = ImportRun.Status.RUNNING
-        run.save()
-        snapshot = _replace_snapshot(run, table.headers)
+        if result.dry_run:
+            run.save()  # rolled back with everything else
+        snapshot = _replace_snapshot(run, [h for i, h in enumerate(table.headers) if i not in dropped])
         is_latest = services.is_latest_list(snapshot)
         with timer("create"):
             _create_settlements(result.outcomes, matcher, run.list_date, on_latest_list=is_latest)
@@ -192,8 +243,9 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
         with timer("diff"):
             result.changes = _diff(snapshot, result.outcomes)
         with timer("apply"):
-            updated, removed = _apply(snapshot, is_latest=is_latest)
+            updated, removed, conflicts = _apply(snapshot, is_latest=is_latest)
         _count(result, updated=updated, removed=removed)
+        run.conflicts = conflicts
         if result.dry_run:
             transaction.set_rollback(True)
         else:
@@ -310,7 +362,7 @@ def _create_settlements(outcomes: list[RowOutcome], matcher: RowMatcher, list_da
 
 
 ENTRY_FIELDS = ["snapshot", "row", "settlement", "outcome", "method", "score", "name", "pcode", "governorate"]
-ENTRY_FIELDS += ["raw", "values", "message", "candidates"]
+ENTRY_FIELDS += ["raw", "values", "message", "warnings", "candidates"]
 
 
 def _write_entries(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> None:
@@ -331,6 +383,7 @@ def _write_entries(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> None:
                 o.raw,
                 o.values,
                 o.message,
+                o.warnings,
                 o.candidates,
             )
             for o in outcomes
@@ -369,14 +422,16 @@ def _show(value) -> str:
     return "" if value is None else str(value)[:300]
 
 
-def _apply(snapshot: ListSnapshot, *, is_latest: bool) -> tuple[list[int], list[int]]:
+def _apply(snapshot: ListSnapshot, *, is_latest: bool) -> tuple[list[int], list[int], int]:
     """The list onto settlements and aid requests. Returns the ids of settlements whose figures
-    changed and of those the newest list no longer names."""
+    changed and of those the newest list no longer names, and the conflicts with staff corrections."""
     removed = _take_off_the_list(snapshot) if is_latest else []
     updated = services.take_list_rows(snapshot, is_latest=is_latest)
+    conflicts = 0
     if is_latest:
         _apply_needs(snapshot)
-    return updated, removed
+        conflicts = reconcile_list(snapshot)
+    return updated, removed, conflicts
 
 
 def _take_off_the_list(snapshot: ListSnapshot) -> list[int]:
@@ -486,4 +541,10 @@ def _count(result: ImportResult, *, updated: list[int], removed: list[int]) -> N
     run.updated = len(set(updated) - created)
     run.unchanged = run.matched - run.updated
     run.removed = len(removed)
-    run.row_errors = [{"row": o.row, "message": o.message} for o in outcomes if o.outcome == ListEntry.Outcome.ERROR]
+    run.warnings = sum(1 for o in outcomes if o.warnings)
+    # The run keeps the first messages; every one stays on the list's entries and in its report.
+    cap = settings.IMPORT_MAX_ROW_MESSAGES
+    errors = (o for o in outcomes if o.outcome == ListEntry.Outcome.ERROR)
+    run.row_errors = [{"row": o.row, "message": o.message} for o in itertools.islice(errors, cap)]
+    warned = (o for o in outcomes if o.warnings)
+    run.row_warnings = [{"row": o.row, "message": "; ".join(o.warnings)} for o in itertools.islice(warned, cap)]
