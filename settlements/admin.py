@@ -133,7 +133,7 @@ class RefreshesTargetRequestsMixin:
 
 
 @admin.register(Settlement)
-class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletGeoAdminMixin, admin.ModelAdmin):
+class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "name_en",
         "name_ar",
@@ -458,3 +458,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
                     _("Added %(settlement)s from row %(row)s.") % {"settlement": settlement, "row": entry.row},
                     messages.SUCCESS,
                 )
+
+
+# Admin pages of the app's subpackages.
+from settlements.corrections import admin as corrections_admin  # noqa: E402, F401

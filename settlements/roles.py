@@ -2,8 +2,8 @@
 
 Coordinator: reads everything, changes nothing.
 Staff: enters and corrects camps, aid requests, deliveries and organisations, adds settlements
-and their aliases, resolves import review items and starts imports; never deletes a settlement
-and never manages users.
+and their aliases, resolves import review items and conflicts with corrected figures, and starts
+imports; never deletes a settlement and never manages users.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -13,7 +13,7 @@ COORDINATOR = "Coordinator"
 STAFF = "Staff"
 
 APP = "settlements"
-VIEW_ONLY = ["adminarea", "importrun", "listsnapshot", "listentry", "listchange"]
+VIEW_ONLY = ["adminarea", "importrun", "listsnapshot", "listentry", "listchange", "figurecorrection"]
 STAFF_RIGHTS = {
     "settlement": ["view", "add", "change"],
     "settlementalias": ["view", "add", "change", "delete"],
@@ -22,6 +22,7 @@ STAFF_RIGHTS = {
     "aidrequest": ["view", "add", "change", "delete"],
     "delivery": ["view", "add", "change", "delete"],
     "reviewitem": ["view", "change"],
+    "figureconflict": ["view", "change"],
     "importrun": ["run_import"],
 }
 

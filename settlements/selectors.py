@@ -39,6 +39,22 @@ def review_queue():
     return ListEntry.objects.filter(outcome=ListEntry.Outcome.REVIEW)
 
 
+# What the import page can list of a list's rows, from its stored entries.
+ROW_OUTCOME_VIEWS = {
+    "problems": Q(outcome__in=[ListEntry.Outcome.ERROR, ListEntry.Outcome.REVIEW]) | ~Q(warnings=[]),
+    "error": Q(outcome=ListEntry.Outcome.ERROR),
+    "review": Q(outcome=ListEntry.Outcome.REVIEW),
+    "warning": ~Q(warnings=[]),
+    "all": Q(),
+}
+
+
+def row_outcomes(snapshot, show: str = "problems"):
+    """A list's rows as the import took them, in source order; `show` is a key of ROW_OUTCOME_VIEWS."""
+    condition = ROW_OUTCOME_VIEWS.get(show, ROW_OUTCOME_VIEWS["problems"])
+    return snapshot.entries.filter(condition).select_related("settlement").order_by("row")
+
+
 def need_priority(target: str):
     """SQL for the priority of a settlement's or camp's most urgent open need (0 when none is open)."""
     open_needs = (

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from settlements.importing.fetch import FetchError
 from settlements.importing.schedule import missed_slot
-from settlements.importing.service import import_from_source
+from settlements.importing.service import close_abandoned_runs, import_from_source
 from settlements.models import ImportRun
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,16 @@ def import_daily_list(self, source: str = "", trigger: str = ImportRun.Trigger.S
         log.warning("import_daily_list: SETTLEMENT_LIST_URL is not set; nothing to import")
         return {"status": ImportRun.Status.SKIPPED, "error": "SETTLEMENT_LIST_URL is not set."}
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    return import_from_source(source, trigger=trigger, user=user).summary()
+    # The task's id ties a redelivery (after the worker died) to the run the first delivery started.
+    return import_from_source(source, trigger=trigger, user=user, task_id=self.request.id or "").summary()
+
+
+@worker_ready.connect
+def close_runs_left_by_dead_workers(**kwargs):
+    """A worker starting up closes the runs a killed worker left `running` (when no import is live)."""
+    closed = close_abandoned_runs()
+    if closed:
+        log.warning("closed %d import run(s) left running by a worker that stopped", closed)
 
 
 @shared_task(name="settlements.catch_up_daily_list", bind=True)

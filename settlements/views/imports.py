@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from settlements import selectors
 from settlements.importing.report import entry_report_rows, report_csv
-from settlements.models import ImportRun, ListEntry
+from settlements.models import ImportRun
 from settlements.tasks import import_daily_list
 
 log = logging.getLogger(__name__)
+ROWS_PER_PAGE = 100
 
 
 @login_required
@@ -38,10 +39,17 @@ def import_list(request):
 def import_detail(request, pk):
     run = get_object_or_404(ImportRun, pk=pk)
     snapshot = run.snapshots.first()
-    context = {"run": run, "snapshot": snapshot}
+    show = request.GET.get("rows", "problems")
+    show = show if show in selectors.ROW_OUTCOME_VIEWS else "problems"
+    context = {"run": run, "snapshot": snapshot, "show": show, "row_views": selectors.ROW_OUTCOME_VIEWS}
     if snapshot:
-        context["changes"] = snapshot.changes.select_related("settlement")
-        context["review"] = snapshot.entries.filter(outcome=ListEntry.Outcome.REVIEW)
+        # Both lists page through what is stored: a list of 100,000 bad rows is 1,000 pages, not one.
+        rows = Paginator(selectors.row_outcomes(snapshot, show), ROWS_PER_PAGE)
+        context["rows"] = rows.get_page(request.GET.get("page"))
+        context["rows_query"] = f"rows={show}"
+        changes = Paginator(snapshot.changes.select_related("settlement").order_by("pk"), ROWS_PER_PAGE)
+        context["changes"] = changes.get_page(request.GET.get("changes_page"))
+        context["conflicts"] = snapshot.conflicts.select_related("settlement", "corrected_by")[:ROWS_PER_PAGE]
     return render(request, "imports/detail.html", context)
 
 

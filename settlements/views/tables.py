@@ -3,14 +3,13 @@
 from collections import defaultdict
 
 from django.conf import settings
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from settlements.caching import cached
+from settlements.corrections import selectors as corrections
 from settlements.exports import FORMATS, export_response
 from settlements.models import AidRequest, Camp, Delivery, ListEntry, Settlement
 from settlements.pagination import EstimatedCountPaginator
@@ -132,15 +131,14 @@ def settlement_detail(request, pcode):
         .select_related("snapshot")
         .order_by("-snapshot__list_date", "row")
     )
-    edits = LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Settlement), object_id=str(settlement.pk)
-    ).select_related("user")[:50]
     context = {
         "place": settlement,
         "open_requests": open_requests,
         "closed_requests": closed_requests,
         "listings": listings,
-        "edits": edits,
+        "edits": corrections.edits_of(settlement),
+        "corrections": corrections.corrections_of(settlement),
+        "conflicts": corrections.open_conflicts(settlement),
         "request_history": AidRequest.history.filter(settlement_id=settlement.pk).select_related("history_user")[:50],
         "admin_url": admin_link(request, settlement),
         "point": point_config(settlement),

@@ -29,29 +29,37 @@ class Command(BaseCommand):
         parser.add_argument("--report", metavar="PATH", help="write the reconciliation CSV to PATH")
 
     def handle(self, *args, source, date, dry_run, json: bool, report, **options):
+        """With --json, stdout holds exactly one line, the JSON summary, whatever happens; every
+        message goes to stderr. The exit code is non-zero when the import failed."""
+        messages = self.stderr if json else self.stdout
         try:
             result = import_from_source(source, list_date=date, dry_run=dry_run)
         except (FetchError, SourceRefused) as exc:
             self._fail_before_reading(source, str(exc), as_json=json)
-            return
+        except Exception as exc:  # recorded on the run already; the summary still ends the output
+            self._fail_before_reading(source, f"Unexpected error, nothing was written: {exc!r}", as_json=json)
         run = result.run
         if report:
             with open(report, "w", encoding="utf-8", newline="") as f:
                 f.write(report_csv(report_rows(result.outcomes)))
-        self._print(result, as_json=json)
+        self._print(result, messages)
+        if json:
+            self.stdout.write(json_dumps(result.summary()))
         if run.status == ImportRun.Status.FAILED:
             raise CommandError(run.error, returncode=1)
 
-    def _print(self, result, *, as_json):
+    def _print(self, result, out):
         run = result.run
         counts = ", ".join(f"{name} {value}" for name, value in run.counts().items())
         verb = "Dry run" if result.dry_run else "Import"
-        self.stdout.write(f"{verb} of {run.source} ({run.format or '?'}, list of {run.list_date}): {run.status}.")
-        self.stdout.write(counts)
+        out.write(f"{verb} of {run.source} ({run.format or '?'}, list of {run.list_date}): {run.status}.")
+        out.write(counts)
+        if run.dropped_columns:
+            out.write(f"  Not stored, as personal data: {', '.join(run.dropped_columns)}")
         for problem in run.row_errors[:50]:
-            self.stdout.write(f"  {problem['message']}")
-        if as_json:
-            self.stdout.write(json_dumps(result.summary()))
+            out.write(f"  {problem['message']}")
+        for warning in run.row_warnings[:50]:
+            out.write(f"  Row {warning['row']} (imported): {warning['message']}")
 
     def _fail_before_reading(self, source, message, *, as_json):
         if as_json:
