@@ -268,6 +268,10 @@ IMPORT_MAX_ROW_MESSAGES = envint("IMPORT_MAX_ROW_MESSAGES", 200)
 IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", 3)
 # Fuzzy name matches below this score (0-100) go to review instead.
 IMPORT_FUZZY_THRESHOLD = envint("IMPORT_FUZZY_THRESHOLD", 88)
+# A near miss: within the district or sub-district a row names, the only place scoring at least
+# IMPORT_FUZZY_NEAR is taken when the next is IMPORT_FUZZY_NEAR_MARGIN points or more behind.
+IMPORT_FUZZY_NEAR = envint("IMPORT_FUZZY_NEAR", 75)
+IMPORT_FUZZY_NEAR_MARGIN = envint("IMPORT_FUZZY_NEAR_MARGIN", 12)
 # The dashboard warns when the last successful import is older than this.
 IMPORT_STALE_HOURS = envint("IMPORT_STALE_HOURS", 36)
 # A scheduled import finding one that succeeded this many minutes ago or less is the same slot sent

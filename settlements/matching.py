@@ -8,7 +8,11 @@ each spelling to a *key* and compares keys, in a fixed order that never guesses:
    within the row's governorate and, when given, district;
 3. the exact key of a known alias, including names staff confirmed;
 4. a fuzzy score on the keys within the governorate, accepted only above a threshold and
-   clearly ahead of the runner-up.
+   clearly ahead of the runner-up;
+5. a near miss: within the narrowest area the row names (sub-district, else district), a lower
+   score is accepted when exactly one place of that area is within reach and the next is far
+   behind (the margin rule). A district or sub-district the row names also vetoes a fuzzy
+   candidate outside it.
 
 Two or more candidates, or a weak score, is a decision for a person: the row goes to review.
 """
@@ -77,8 +81,20 @@ def _latin_sound(token: str) -> str:
     return TRAILING_SOFT.sub("", token)
 
 
+# Russian writes the Arabic endings -iyeh/-iya as -ийех/-ия/-ья and a final -a as -я: spelled the
+# Latin way before transliteration, so they meet the same sound rules as the English names.
+RUSSIAN_ENDINGS = [(re.compile(r"[иы]й[еэ]х?\b", re.IGNORECASE), "iyeh"), (re.compile(r"[иь][яа]\b"), "iya")]
+RUSSIAN_ENDINGS += [(re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])я\b"), "a")]
+
+
+def _russian_endings(text: str) -> str:
+    for pattern, latin in RUSSIAN_ENDINGS:
+        text = pattern.sub(latin, text)
+    return text
+
+
 def _latin_tokens(text: str) -> list[str]:
-    text = anyascii(text) if SCRIPT_CYRILLIC.search(text) else _strip_marks(text)
+    text = anyascii(_russian_endings(text)) if SCRIPT_CYRILLIC.search(text) else _strip_marks(text)
     text = text.replace("'", "").replace("`", "").replace("\u2019", "").lower()
     tokens = [t for t in NOT_WORD.split(text.replace("_", " ")) if t]
     tokens = [t for t in tokens if t not in ARTICLES] or tokens
@@ -119,6 +135,7 @@ class Place(NamedTuple):
     district: str
     names: tuple[str, ...]  # official names (English, Arabic)
     aliases: tuple[str, ...] = ()
+    sub_district: str = ""
     # Keys computed ahead (the database stores them); derived from names and aliases when empty.
     name_keys: tuple[str, ...] = ()
     alias_keys: tuple[str, ...] = ()
@@ -174,9 +191,18 @@ class Governorates:
 class Gazetteer:
     """An in-memory index of places, built once per import."""
 
-    def __init__(self, places: Iterable[Place], *, fuzzy_threshold: float = 88.0, fuzzy_margin: float = 4.0):
-        self.fuzzy_threshold = fuzzy_threshold
-        self.fuzzy_margin = fuzzy_margin
+    def __init__(
+        self,
+        places: Iterable[Place],
+        *,
+        fuzzy_threshold: float = 88.0,
+        fuzzy_margin: float = 4.0,
+        near_threshold: float = 75.0,
+        near_margin: float = 12.0,
+    ):
+        self.fuzzy_threshold, self.fuzzy_margin = fuzzy_threshold, fuzzy_margin
+        self.near_threshold, self.near_margin = near_threshold, near_margin
+        self.keys_by_area: dict[str, dict[str, list[Place]]] = defaultdict(lambda: defaultdict(list))
         self.by_pcode: dict[str, Place] = {}
         self.by_name: dict[str, list[Place]] = defaultdict(list)
         self.by_alias: dict[str, list[Place]] = defaultdict(list)
@@ -201,9 +227,19 @@ class Gazetteer:
                     self._indexed.add((place.id, key, is_alias))
                     index[key].append(place)
                     self.keys_by_governorate[place.governorate][key].append(place)
+                    for area in (place.district, place.sub_district):
+                        if area:
+                            self.keys_by_area[area][key].append(place)
 
     def match(
-        self, *, pcode: str = "", name: str = "", governorate: str | None = None, district: str = "", fuzzy=True
+        self,
+        *,
+        pcode: str = "",
+        name: str = "",
+        governorate: str | None = None,
+        district: str = "",
+        sub_district: str = "",
+        fuzzy=True,
     ) -> Match:
         """Decide which place a row means. `governorate` is a resolved P-code or None.
 
@@ -220,11 +256,11 @@ class Gazetteer:
         if not key:
             return Match(None, "review", 0, reason="no name to match")
         scope = self.governorate_scope(governorate)
-        by_name = self._in_scope(self.by_name.get(key, []), scope, district)
+        by_name = self._in_scope(self.by_name.get(key, []), scope, district, sub_district)
         if len(by_name) == 1:
             return Match(by_name[0], "name")
         # An alias (one a person confirmed, say) also settles a name that several places share.
-        by_alias = self._in_scope(self.by_alias.get(key, []), scope, district)
+        by_alias = self._in_scope(self.by_alias.get(key, []), scope, district, sub_district)
         if len(by_alias) == 1:
             return Match(by_alias[0], "alias")
         found = by_name or by_alias
@@ -232,7 +268,7 @@ class Gazetteer:
             return Match(None, "review", 100, candidates=found, reason=f"{len(found)} places are called {name!r}")
         if not fuzzy and scope is not None:
             return Match(None, "review", 0, reason="no exact match", needs_fuzzy=True)
-        return self._fuzzy(key, name, scope)
+        return self._fuzzy(key, name, scope, sub_district or district)
 
     # The MoD called Rural Damascus places "province of Damascus": a Damascus row searches both.
     WIDER_SCOPE = {"SY01": ("SY01", "SY03")}
@@ -243,32 +279,56 @@ class Gazetteer:
         return self.WIDER_SCOPE.get(governorate, (governorate,))
 
     @staticmethod
-    def _in_scope(places: list[Place], scope, district: str) -> list[Place]:
+    def _in_scope(places: list[Place], scope, district: str, sub_district: str = "") -> list[Place]:
         found = list({p.id: p for p in places if scope is None or p.governorate in scope}.values())
-        if len(found) > 1 and district:
-            in_district = [p for p in found if p.district == district]
-            found = in_district or found
+        for area, of in ((district, "district"), (sub_district, "sub_district")):
+            if len(found) > 1 and area:
+                in_area = [p for p in found if getattr(p, of) == area]
+                found = in_area or found
         return found
 
-    def _fuzzy(self, key: str, name: str, scope) -> Match:
-        if scope is None:
-            return Match(None, "review", 0, reason=f"no place called {name!r} and no governorate to search in")
-        choices = {}
-        for gov in scope:
-            for candidate_key, places in self.keys_by_governorate.get(gov, {}).items():
-                choices.setdefault(candidate_key, places)
+    @staticmethod
+    def _ranked(key: str, choices: dict[str, list[Place]]) -> list[tuple[float, Place]]:
         scored = process.extract(key, choices.keys(), scorer=fuzz.ratio, limit=5, score_cutoff=60)
         best: dict[int, tuple[float, Place]] = {}
         for candidate_key, score, _ in scored:
             for place in choices[candidate_key]:
                 if place.id not in best or best[place.id][0] < score:
                     best[place.id] = (score, place)
-        ranked = sorted(best.values(), key=lambda pair: -pair[0])
+        return sorted(best.values(), key=lambda pair: -pair[0])
+
+    def _fuzzy(self, key: str, name: str, scope, area: str = "") -> Match:
+        """`area` is the narrowest admin area the row names (a district or sub-district P-code)."""
+        if scope is None:
+            return Match(None, "review", 0, reason=f"no place called {name!r} and no governorate to search in")
+        choices = {}
+        for gov in scope:
+            for candidate_key, places in self.keys_by_governorate.get(gov, {}).items():
+                choices.setdefault(candidate_key, places)
+        ranked = self._ranked(key, choices)
+        local = self._ranked(key, self.keys_by_area[area]) if area in self.keys_by_area else []
+        if ranked and ranked[0][0] >= self.fuzzy_threshold:
+            # A row that names its area is not matched to a place outside it.
+            vetoed = bool(local) and ranked[0][1].id not in {p.id for _, p in local}
+            if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < self.fuzzy_margin:
+                pass  # as close to several: perhaps the area settles it, below
+            elif not vetoed:
+                return Match(ranked[0][1], "fuzzy", round(ranked[0][0], 1))
+        near = self._near_miss(local)
+        if near is not None:
+            return near
         if not ranked or ranked[0][0] < self.fuzzy_threshold:
             top = f" (closest: {ranked[0][1].pcode}, {ranked[0][0]:.0f}%)" if ranked else ""
             score = round(ranked[0][0], 1) if ranked else 0
             return Match(None, "review", score, [p for _, p in ranked], f"no confident match for {name!r}{top}")
-        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < self.fuzzy_margin:
-            candidates = [p for _, p in ranked[:3]]
-            return Match(None, "review", round(ranked[0][0], 1), candidates, f"{name!r} is as close to several places")
-        return Match(ranked[0][1], "fuzzy", round(ranked[0][0], 1))
+        candidates = [p for _, p in ranked[:3]]
+        return Match(None, "review", round(ranked[0][0], 1), candidates, f"{name!r} is as close to several places")
+
+    def _near_miss(self, local: list[tuple[float, Place]]) -> Match | None:
+        """The only place of the row's own area within reach, far ahead of the next: a match."""
+        if not local or local[0][0] < self.near_threshold:
+            return None
+        runner_up = local[1][0] if len(local) > 1 else 0.0
+        if local[0][0] - runner_up < self.near_margin:
+            return None
+        return Match(local[0][1], "fuzzy", round(local[0][0], 1))

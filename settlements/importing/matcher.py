@@ -5,6 +5,7 @@ P-coded rows need only their P-codes. Named rows look their name keys up in the 
 So a 69-row list never reads 100,000 settlements, and a 100,000-row P-coded list reads them once.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -13,7 +14,9 @@ from django.conf import settings
 from settlements.matching import Gazetteer, Governorates, Match, Place, looks_like_pcode, name_key
 from settlements.models import AdminArea, ListEntry, Settlement, SettlementAlias
 
-PLACE_FIELDS = ("id", "pcode", "governorate__pcode", "district__pcode", "name_en", "name_ar", "name_keys")
+PLACE_FIELDS = ("id", "pcode", "governorate__pcode", "district__pcode", "sub_district__pcode", "name_en", "name_ar")
+PLACE_FIELDS += ("name_keys",)
+ADMIN_PCODE = re.compile(r"SY\d{2}(\d{2}(\d{2})?)?", re.IGNORECASE)  # a governorate, district or sub-district
 WHOLE_TABLE = 5000  # above this many P-codes, one scan beats a long IN list
 
 
@@ -53,19 +56,25 @@ def error_outcome(row, message: str) -> RowOutcome:
 class RowMatcher:
     def __init__(self):
         areas = list(
-            AdminArea.objects.filter(level__lte=2).values("id", "pcode", "level", "name_en", "name_ar", "aliases")
+            AdminArea.objects.filter(level__lte=3).values("id", "pcode", "level", "name_en", "name_ar", "aliases")
         )
         self.area_ids = {a["pcode"]: a["id"] for a in areas}
         self.area_pcodes = {a["id"]: a["pcode"] for a in areas}
         self.governorates = Governorates.build(
             {a["pcode"]: [a["name_en"], a["name_ar"], *a["aliases"]] for a in areas if a["level"] == 1}
         )
-        self.districts = defaultdict(dict)  # governorate P-code -> name key -> district P-code
+        # Districts by governorate and sub-districts by governorate: P-code prefix -> name key -> P-code.
+        self.areas_within = defaultdict(dict)
         for a in areas:
-            if a["level"] == 2:
+            if a["level"] in (2, 3):
                 for name in (a["name_en"], a["name_ar"], *a["aliases"]):
-                    self.districts[a["pcode"][:4]][name_key(name)] = a["pcode"]
-        self.gazetteer = Gazetteer((), fuzzy_threshold=settings.IMPORT_FUZZY_THRESHOLD)
+                    self.areas_within[(a["level"], a["pcode"][:4])].setdefault(name_key(name), a["pcode"])
+        self.gazetteer = Gazetteer(
+            (),
+            fuzzy_threshold=settings.IMPORT_FUZZY_THRESHOLD,
+            near_threshold=settings.IMPORT_FUZZY_NEAR,
+            near_margin=settings.IMPORT_FUZZY_NEAR_MARGIN,
+        )
         self._resolved: dict = {}  # a list repeats a few dozen governorate and district spellings
 
     # --- loading -----------------------------------------------------------------------------
@@ -86,7 +95,7 @@ class RowMatcher:
                 settlement_id__in=[r[0] for r in rows]
             ).values_list("settlement_id", "name", "keys"):
                 aliases[settlement_id].append((name, keys))
-        for i, pcode, gov, district, en, ar, keys in rows:
+        for i, pcode, gov, district, sub_district, en, ar, keys in rows:
             names = aliases.get(i, [])
             self.gazetteer.add(
                 Place(
@@ -96,6 +105,7 @@ class RowMatcher:
                     district or "",
                     (en, ar),
                     tuple(n for n, _ in names),
+                    sub_district=sub_district or "",
                     name_keys=tuple(keys),
                     alias_keys=tuple(k for _, ks in names for k in ks),
                 )
@@ -155,9 +165,18 @@ class RowMatcher:
         return outcomes
 
     def _governorate(self, row) -> str | None:
-        written = row.values.get("governorate", "")
+        """The row's governorate: written in any spelling or as a P-code, or read off its district's
+        or sub-district's P-code."""
+        values = row.values
+        written = values.get("governorate", "")
         if written not in self._resolved:
-            self._resolved[written] = self.governorates.resolve(written)
+            code = _admin_pcode(written)
+            self._resolved[written] = code[:4] if code else self.governorates.resolve(written)
+        if self._resolved[written] is None:
+            for column in ("sub_district", "district"):
+                code = _admin_pcode(values.get(column, ""))
+                if code:
+                    return code[:4]
         return self._resolved[written]
 
     def _match_row(self, row, seen_pcodes, *, fuzzy: bool) -> tuple[RowOutcome, Match | None]:
@@ -177,7 +196,8 @@ class RowMatcher:
             outcome.settlement_id, outcome.method, outcome.score = place.id, "pcode", 100.0
             outcome.pcode, outcome.settlement_name = place.pcode, place.names[0]
             return outcome, None
-        district = self._district(governorate, values.get("district", ""))
+        district = self._area(2, governorate, values.get("district", ""))
+        sub_district = self._area(3, governorate, values.get("sub_district", ""))
         if self._is_new_place(pcode, governorate, values):
             outcome.outcome, outcome.method = ListEntry.Outcome.CREATED, "created"
             outcome.settlement_name = values["name"]
@@ -185,7 +205,12 @@ class RowMatcher:
             outcome.governorate_pcode, outcome.district_pcode = governorate, district
             return outcome, None
         match = self.gazetteer.match(
-            pcode=pcode, name=values.get("name", ""), governorate=governorate, district=district, fuzzy=fuzzy
+            pcode=pcode,
+            name=values.get("name", ""),
+            governorate=governorate,
+            district=district,
+            sub_district=sub_district,
+            fuzzy=fuzzy,
         )
         if match.matched:
             outcome.settlement_id, outcome.method, outcome.score = match.place.id, match.method, match.score
@@ -195,12 +220,19 @@ class RowMatcher:
             outcome.candidates = [{"pcode": p.pcode, "name": p.names[0]} for p in match.candidates]
         return outcome, match
 
-    def _district(self, governorate: str | None, written: str) -> str:
-        if not written or not governorate:
+    def _area(self, level: int, governorate: str | None, written: str) -> str:
+        """A district (level 2) or sub-district (3) P-code from its name within the governorate, or its P-code."""
+        if not written:
             return ""
-        if (governorate, written) not in self._resolved:
-            self._resolved[(governorate, written)] = self.districts.get(governorate, {}).get(name_key(written), "")
-        return self._resolved[(governorate, written)]
+        code = _admin_pcode(written)
+        if code:
+            return code if len(code) == 2 + 2 * level else ""
+        if not governorate:
+            return ""
+        if (level, governorate, written) not in self._resolved:
+            found = self.areas_within.get((level, governorate), {}).get(name_key(written), "")
+            self._resolved[(level, governorate, written)] = found
+        return self._resolved[(level, governorate, written)]
 
     def _is_new_place(self, pcode: str, governorate: str | None, values: dict) -> bool:
         """A P-code the gazetteer lacks, with a governorate, a name and a point in Syria: a place to add."""
@@ -208,3 +240,8 @@ class RowMatcher:
         return bool(pcode and not known and looks_like_pcode(pcode) and governorate and values.get("name")) and (
             "latitude" in values
         )
+
+
+def _admin_pcode(written) -> str:
+    text = str(written or "").strip().upper()
+    return text if ADMIN_PCODE.fullmatch(text) else ""
