@@ -30,7 +30,8 @@ LANGUAGES |= {"ar": "Arabic (article, letter forms, tatweel, diacritics)", "revi
 
 
 def table(scores) -> list[str]:
-    lines = ["| set | rows | matched right | recall | wrong matches | sent to review |", "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| set | rows | matched right | recall | wrong matches | sent to review |"]
+    lines.append("|---|---:|---:|---:|---:|---:|")
     for language, label in LANGUAGES.items():
         s = scores[language]
         right = s.right if language != "review" else "-"
