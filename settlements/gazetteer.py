@@ -171,7 +171,8 @@ def wanted_settlements(data_dir: Path = DATA_DIR) -> list[dict]:
     return settlements
 
 
-def _same(current, wanted) -> bool:
+def same(current, wanted) -> bool:
+    """A stored value equals the wanted one (points and shapes to 1e-7 degrees)."""
     if isinstance(wanted, GEOSGeometry) or isinstance(current, GEOSGeometry):
         if current is None or wanted is None:
             return current is wanted
@@ -188,7 +189,7 @@ def _sync(model, wanted: dict[str, dict], fields: list[str], result: LoadResult,
         if obj is None:
             to_create.append(model(pcode=pcode, **values))
             continue
-        changed = [name for name in fields if not _same(getattr(obj, name), values[name])]
+        changed = [name for name in fields if not same(getattr(obj, name), values[name])]
         if changed:
             for name in changed:
                 setattr(obj, name, values[name])

@@ -69,6 +69,15 @@ def wait_for(condition, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def lock_gone() -> None:
+    """A closed connection's backend lets go of its advisory lock a moment after the close."""
+    watcher = other_connection()
+    try:
+        wait_for(lambda: not import_in_progress(watcher), 10, "the lock to go")
+    finally:
+        watcher.close()
+
+
 @pytest.fixture
 def queue():
     return f"import-{uuid.uuid4().hex[:8]}"
@@ -99,7 +108,9 @@ def test_a_second_import_while_one_runs_is_skipped_and_writes_nothing(gazetteer)
     assert skipped.status == "skipped"
     assert "Another import is running" in skipped.error
     assert not ListSnapshot.objects.exists()
-    assert import_from_source(str(SAMPLE)).run.status == "succeeded"
+    lock_gone()
+    again = import_from_source(str(SAMPLE)).run
+    assert again.status == "succeeded", again.error
 
 
 def test_two_workers_racing_import_once(gazetteer, queue, tmp_path):
@@ -136,9 +147,12 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
 
-        # Nothing of the half-done import is visible, and its lock died with the worker.
+        # Nothing of the half-done import is visible, and its lock died with the worker; the run is
+        # on record as running, with the task it belongs to.
         assert not ListSnapshot.objects.exists()
         assert not ImportRun.objects.filter(status="succeeded").exists()
+        on_record = ImportRun.objects.get()
+        assert (on_record.status, on_record.task_id, on_record.attempts) == ("running", result.id, 1)
         assert not Settlement.objects.filter(on_latest_list=True).exists()
         assert not AidRequest.objects.exists()
         blocker.rollback()
@@ -158,13 +172,80 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
         watcher.close()
 
     # Redis may hand the unacknowledged message out more than once; whichever delivery came second
-    # was skipped (same slot, or the lock), so exactly one import wrote the list.
+    # was skipped (same slot, or the lock), so exactly one import wrote the list: the redelivery,
+    # on the run the killed worker started, counting its second attempt.
     assert summary["status"] in ("succeeded", "skipped"), summary
     done = ImportRun.objects.filter(status="succeeded")
-    assert [(run.rows, run.matched) for run in done] == [(3000, 3000)]
+    assert [(run.pk, run.rows, run.matched, run.attempts) for run in done] == [(on_record.pk, 3000, 3000, 2)]
     assert set(ImportRun.objects.values_list("status", flat=True)) <= {"succeeded", "skipped"}
     assert ListEntry.objects.count() == 3000
     assert Settlement.objects.filter(on_latest_list=True).count() == 3000
+
+
+def test_a_list_that_kills_its_worker_is_given_up_as_failed_after_the_attempt_limit(gazetteer, queue, tmp_path):
+    listing = big_list(tmp_path / "list-2017-10-02.csv", 3000)
+    visibility = 10
+    env = {"CELERY_VISIBILITY_TIMEOUT": str(visibility), "IMPORT_MAX_ATTEMPTS": "1"}
+    watcher, blocker = other_connection(), other_connection()
+    blocker.autocommit = False
+    with blocker.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {AidRequest._meta.db_table} IN SHARE MODE")
+    first = start_celery_worker(queue, **env)
+    try:
+        sent_at = time.monotonic()
+        result = import_daily_list.apply_async(args=[str(listing)], queue=queue)
+        wait_for(lambda: import_waits_half_written(watcher), 60, "the import to be half written")
+        os.kill(first.pid, signal.SIGKILL)  # the list "kills" its worker
+        first.wait(timeout=10)
+        blocker.rollback()
+        time.sleep(max(0.0, visibility + 1 - (time.monotonic() - sent_at)))
+        second = start_celery_worker(queue, **env)
+        try:
+            summary = result.get(timeout=120)
+        finally:
+            stop(second)
+    finally:
+        stop(first)
+        blocker.close()
+        watcher.close()
+
+    # The redelivery does not read the list again: it closes the run as failed, once, and says why.
+    assert summary["status"] == "failed"
+    run = ImportRun.objects.get()
+    assert (run.status, run.attempts, run.task_id) == ("failed", 2, result.id)
+    assert run.error.startswith("The worker stopped while reading this list 1 times; it was given up.")
+    assert not ListSnapshot.objects.exists()
+
+
+def test_a_starting_worker_closes_the_runs_a_dead_worker_left_running(gazetteer, queue):
+    left = ImportRun.objects.create(source="/srv/lists/list.csv", status="running", task_id="dead-task", attempts=1)
+
+    worker = start_celery_worker(queue)
+    try:
+        wait_for(lambda: ImportRun.objects.get(pk=left.pk).status != "running", 60, "the run to be closed")
+    finally:
+        stop(worker)
+
+    left.refresh_from_db()
+    assert left.status == "failed"
+    assert left.error == "The worker stopped while reading this list; nothing of it was written."
+    assert left.finished_at is not None
+
+
+def test_the_next_import_closes_a_run_left_running_but_not_while_an_import_holds_the_lock(gazetteer):
+    left = ImportRun.objects.create(source="/srv/lists/list.csv", status="running")
+    holder = other_connection()
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK])
+    try:
+        assert import_from_source(str(SAMPLE)).run.status == "skipped"
+        assert ImportRun.objects.get(pk=left.pk).status == "running"  # it may be the live import
+    finally:
+        holder.close()
+    lock_gone()
+
+    assert import_from_source(str(SAMPLE)).run.status == "succeeded"
+    assert ImportRun.objects.get(pk=left.pk).status == "failed"
 
 
 def test_after_a_big_list_the_planner_counts_its_needs(gazetteer, tmp_path):

@@ -15,14 +15,27 @@ def open_conflicts(settlement=None):
 
 
 def edits_of(settlement, limit: int = 50) -> list[tuple]:
-    """(history record, [(field label, before, after)]) of the settlement's edits, newest first."""
+    """(history record, [(field label, before, after)], first) of the settlement's edits, newest first.
+
+    The earliest record has nothing to compare with (the gazetteer and the lists write settlements
+    without history): its figures are given as they were set, with `first` true.
+    """
+    from settlements.models import Settlement
+
     records = list(settlement.history.select_related("history_user")[: limit + 1])
     edits = []
     for record, previous in zip(records, [*records[1:], None], strict=False):
-        changes = []
-        if previous is not None:
-            for change in record.diff_against(previous, excluded_fields=["location"]).changes:
-                label = settlement._meta.get_field(change.field).verbose_name
-                changes.append((label, change.old, change.new))
-        edits.append((record, changes))
+        if previous is None:
+            names = [name for name in Settlement.LIST_FIGURES if getattr(record, name) not in (None, "")]
+            changes = [(_label(name), None, getattr(record, name)) for name in names]
+        else:
+            diff = record.diff_against(previous, excluded_fields=["location"]).changes
+            changes = [(_label(change.field), change.old, change.new) for change in diff]
+        edits.append((record, changes, previous is None))
     return edits[:limit]
+
+
+def _label(name: str) -> str:
+    from settlements.models import Settlement
+
+    return Settlement._meta.get_field(name).verbose_name

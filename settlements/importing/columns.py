@@ -206,20 +206,35 @@ class RowParser:
             cells = cells[:-1]
         texts = _texts(cells[: max(width, settings.IMPORT_MAX_COLUMNS)])
         parsed = ParsedRow(number, {})
-        if SUSPECT.search("".join(texts)):
+        joined = "".join(texts)
+        if SUSPECT.search(joined):
             texts = _clean_cells(texts, self.headers, parsed)
+        stored = texts if len(joined) <= MAX_CELL else self._cut(texts, parsed)
         if problem or len(cells) != width:
-            parsed.raw = {self.headers[i] if i < width else f"column {i + 1}": t for i, t in enumerate(texts)}
+            parsed.raw = {self.headers[i] if i < width else f"column {i + 1}": t for i, t in enumerate(stored)}
             parsed.errors.append(problem or f"has {len(cells):,} cells where the header has {width}")
             return parsed
         if self.kept is None:
-            parsed.raw = dict(zip(self.headers, texts, strict=True))
+            parsed.raw = dict(zip(self.headers, stored, strict=True))
         else:
-            parsed.raw = {self.headers[i]: texts[i] for i in self.kept}
+            parsed.raw = {self.headers[i]: stored[i] for i in self.kept}
         self._read_values(parsed, cells, texts)
         if self.locates:
             _check_location(parsed)
         return parsed
+
+    def _cut(self, texts: list[str], parsed: ParsedRow) -> list[str]:
+        """The cells as stored: one past MAX_CELL is cut (a column AidTrack reads refuses the row below)."""
+        mapped = {index for index, *_ in self.columns}
+        stored = []
+        for index, text in enumerate(texts):
+            if len(text) > MAX_CELL:
+                if index not in mapped:
+                    header = self.headers[index] if index < self.width else f"column {index + 1}"
+                    parsed.warnings.append(f"{header}: the cell was cut to {MAX_CELL:,} characters")
+                text = text[:MAX_CELL] + "…"
+            stored.append(text)
+        return stored
 
     def _read_values(self, parsed: ParsedRow, cells: list, texts: list[str]) -> None:
         values = parsed.values

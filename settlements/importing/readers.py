@@ -103,15 +103,16 @@ def _binary_kind(content: bytes) -> str:
     head = content[:BINARY_PROBE]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text: every other byte is zero
         return ""
-    if not head.startswith(b"%PDF") and not BINARY_BYTES.search(head):
+    # A stray control byte or NUL in a cell is a bad cell, not a binary file: only many of them are.
+    if not head.startswith(b"%PDF") and len(BINARY_BYTES.findall(head)) <= max(8, len(head) // 20):
         return ""
     try:
         found = puremagic.magic_string(head)
     except puremagic.PureError:
         found = []
     if found:
-        described = found[0].name or found[0].extension.lstrip(".").upper()
-        return f"a {described} ({found[0].extension or 'binary'}), not text"
+        kind, name = found[0].extension.lstrip(".").upper(), found[0].name
+        return f"{kind} ({name}), not text" if kind else f"{name}, not text"
     return "binary data, not text"
 
 
@@ -165,8 +166,10 @@ def decode_text(content: bytes) -> str:
 
 
 def _sniff_delimiter(text: str) -> str:
+    """The separator, guessed from the first lines within the first 64 KB (a line cut off there is left out)."""
     prefix = io.StringIO(text[:SNIFF_CHARS], newline=None)
-    sample = "".join(itertools.islice(prefix, SNIFF_LINES))
+    lines = itertools.islice(prefix, SNIFF_LINES)
+    sample = "".join(line for line in lines if line.endswith("\n") or len(text) <= SNIFF_CHARS)
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -211,7 +214,9 @@ def _csv_records(text: str, delimiter: str):
     """(first physical line, cells, problem) of each record that is not blank."""
     limit = settings.IMPORT_MAX_LINE_CHARS
     overlong: set[int] = set()
-    csv.field_size_limit(limit)
+    # No field limit of the csv module's own (it would fail the rest of a quoted cell's lines as
+    # rows): the file's size bounds a cell, and the row parser refuses or cuts one past MAX_CELL.
+    csv.field_size_limit(max(settings.IMPORT_MAX_BYTES, limit))
     reader = csv.reader(_bounded_lines(text, overlong), delimiter=delimiter)
     last_line = 0
     while True:

@@ -12,7 +12,7 @@ def report_rows(outcomes):
     """(row, status, pcode, settlement, score, message) for in-memory outcomes or saved list entries."""
     for o in outcomes:
         score = "" if o.score is None else f"{o.score:g}"
-        yield [o.row, o.outcome, o.pcode, o.settlement_name, score, o.message]
+        yield [o.row, o.outcome, o.pcode, o.settlement_name, score, _said(o.message, o.warnings)]
 
 
 def report_csv(rows) -> str:
@@ -29,4 +29,10 @@ def entry_report_rows(entries):
     for e in entries:
         score = "" if e.score is None else f"{e.score:g}"
         name = e.settlement.name_en if e.settlement_id else ""
-        yield [e.row, e.outcome, e.settlement.pcode if e.settlement_id else e.pcode, name, score, e.message]
+        pcode = e.settlement.pcode if e.settlement_id else e.pcode
+        yield [e.row, e.outcome, pcode, name, score, _said(e.message, e.warnings)]
+
+
+def _said(message: str, warnings: list[str]) -> str:
+    """The row's message and its warnings (values not understood), in one cell."""
+    return "; ".join([m for m in (message, *warnings) if m])

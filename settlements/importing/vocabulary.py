@@ -57,6 +57,7 @@ def _stem(word: str) -> str:
 def term_key(text) -> str:
     """The form of a header or a cell that a vocabulary looks up ('' for nothing)."""
     text = unicodedata.normalize("NFKC", str(text or "")).lower().replace("ё", "е").replace("_", " ")
+    text = ARABIC_MARKS.sub("", text)  # marks are not word characters: they would split a word
     return " ".join(_stem(word) for word in WORD.findall(text))
 
 
