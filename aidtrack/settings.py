@@ -257,11 +257,10 @@ IMPORT_FETCH_TIMEOUT = envint("IMPORT_FETCH_TIMEOUT", 30)
 IMPORT_FETCH_RETRIES = envint("IMPORT_FETCH_RETRIES", 3)
 IMPORT_FETCH_BACKOFF = 1.0
 # What one list may hold, checked before the work it would cause: rows, columns (headers, JSON
-# keys, Word grid columns), characters in one physical line, and nesting in a JSON list.
+# keys, Word grid columns) and characters in one physical line.
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 1_000_000)
 IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 500)
 IMPORT_MAX_LINE_CHARS = envint("IMPORT_MAX_LINE_CHARS", 100_000)
-IMPORT_MAX_JSON_DEPTH = envint("IMPORT_MAX_JSON_DEPTH", 20)
 # Row messages kept on the run itself; all of them stay on the list's entries and its report.
 IMPORT_MAX_ROW_MESSAGES = envint("IMPORT_MAX_ROW_MESSAGES", 200)
 # A list import redelivered this many times after its worker died is given up as failed.

@@ -360,6 +360,7 @@ class DeliveryAdmin(RecordsEditorMixin, SimpleHistoryAdmin):
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
     list_display = ["started_at", "list_date", "status", "format", "rows", "matched", "created", "unmatched", "errors"]
+    list_display += ["warnings", "conflicts"]
     list_filter = ["status", "trigger", "format"]
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in ImportRun._meta.fields]

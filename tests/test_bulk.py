@@ -22,12 +22,13 @@ def test_copy_keeps_empty_text_apart_from_null_and_text_and_json_intact(snapshot
     settlement = Settlement.objects.get(pcode="C2663")
     raw = {"Name": AWKWARD, "Population": "", "نص": "عربي"}
     rows = [
-        # snapshot, row, settlement, outcome, method, score, name, pcode, governorate, raw, values, message, candidates
-        (snapshot.pk, 1, settlement.pk, "matched", "pcode", None, AWKWARD, "", None, raw, {"n": 1.5}, "", []),
-        (snapshot.pk, 2, None, "error", "", 71.5, "", "C1", None, {}, {}, "bad row", [1, 2]),
+        # snapshot, row, settlement, outcome, method, score, name, pcode, governorate, raw, values, message,
+        # warnings, candidates
+        (snapshot.pk, 1, settlement.pk, "matched", "pcode", None, AWKWARD, "", None, raw, {"n": 1.5}, "", [], []),
+        (snapshot.pk, 2, None, "error", "", 71.5, "", "C1", None, {}, {}, "bad row", ["odd"], [1, 2]),
     ]
     fields = ["snapshot", "row", "settlement", "outcome", "method", "score", "name", "pcode", "governorate"]
-    fields += ["raw", "values", "message", "candidates"]
+    fields += ["raw", "values", "message", "warnings", "candidates"]
 
     assert copy_rows(ListEntry, fields, iter(rows)) == 2
 
@@ -41,6 +42,7 @@ def test_copy_keeps_empty_text_apart_from_null_and_text_and_json_intact(snapshot
     )
     assert (first.raw, first.values, first.governorate_id) == (raw, {"n": 1.5}, None)
     assert (second.settlement_id, second.score, second.method, second.candidates) == (None, 71.5, "", [1, 2])
+    assert (first.warnings, second.warnings) == ([], ["odd"])
 
 
 def test_copy_streams_more_rows_than_one_batch(snapshot):

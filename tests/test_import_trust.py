@@ -344,6 +344,50 @@ def test_a_list_past_the_row_cap_fails_whole_with_the_setting_named(settings):
     assert "more than 3 rows (IMPORT_MAX_ROWS)" in run.error
 
 
+def test_cells_far_below_the_declared_dimension_are_still_capped(settings):
+    settings.IMPORT_MAX_ROWS = 1000
+    workbook = _xlsx_declaring("A1:B2")
+    source, out = zipfile.ZipFile(io.BytesIO(workbook)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":  # a lone cell at row 5,000,000, undeclared
+                far = b'<row r="5000000"><c r="A5000000" t="inlineStr"><is><t>x</t></is></c></row>'
+                data = data.replace(b"</sheetData>", far + b"</sheetData>")
+            target.writestr(info, data)
+
+    run = run_of(out.getvalue(), name="list.xlsx")
+
+    assert run.status == "failed"
+    assert "more than 1,000 rows (IMPORT_MAX_ROWS)" in run.error
+
+
+def test_a_word_table_of_vertically_merged_cells_reads_each_row_once():
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=1501, cols=3)
+    rows = table._tbl.tr_lst
+    for tc, text in zip(rows[0].tc_lst, ["Governorate", "Settlement", "Population"], strict=True):
+        tc.add_p().add_r().text = text
+    # One governorate cell down 1,500 rows: the first holds the text, the rest continue it.
+    for number, tr in enumerate(rows[1:], start=1):
+        first, name, population = tr.tc_lst
+        if number == 1:
+            first.add_p().add_r().text = "Homs"
+        first.vMerge = "restart" if number == 1 else "continue"
+        name.add_p().add_r().text = f"Nowhere {number}"
+        population.add_p().add_r().text = str(number)
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    read = read_table(buffer.getvalue())
+
+    assert len(read.rows) == 1500 and read.numbers[:2] == [2, 3]
+    assert {cells[0] for cells in read.rows} == {"Homs"}
+    assert read.rows[-1][1:] == ["Nowhere 1500", "1500"]
+
+
 def test_the_delimiter_is_sniffed_from_a_bounded_prefix():
     # A first data line of a megabyte: the sniffer looks at 64 KB, and the line itself is one bad row.
     content = ("Settlement;P-code;Population\n" + "x" * 1_000_000 + "\nOqeirbat;C3315;900\n").encode()

@@ -184,6 +184,9 @@ class ImportRunSerializer(serializers.ModelSerializer):
             "trigger",
             *ImportRun.COUNTS,
             "row_errors",
+            "row_warnings",
+            "dropped_columns",
+            "attempts",
             "error",
         ]
 
