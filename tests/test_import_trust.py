@@ -334,6 +334,17 @@ def test_a_hostile_file_fails_fast_with_a_message_and_little_memory(case, tmp_pa
     assert peak_mib < 1024
 
 
+def test_a_header_wider_than_the_column_cap_fails_whole():
+    header = ",".join(["Settlement", "P-code", *(f"c{i}" for i in range(598))])
+
+    run = run_of(f"{header}\nOqeirbat,C3315\n".encode())
+
+    assert (run.status, run.error) == (
+        "failed",
+        "The header has 600 columns; AidTrack reads at most 500 (IMPORT_MAX_COLUMNS).",
+    )
+
+
 def test_a_list_past_the_row_cap_fails_whole_with_the_setting_named(settings):
     settings.IMPORT_MAX_ROWS = 3
     content = (HEADER + "Hama,Oqeirbat,C3315,1,\n" * 4).encode()
