@@ -128,10 +128,11 @@ def test_two_workers_racing_import_once(gazetteer, queue, tmp_path):
     assert ListEntry.objects.count() == 3000
 
 
-def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_it(gazetteer, queue, tmp_path):
-    listing = big_list(tmp_path / "list-2017-10-01.csv", 3000)
+def kill_the_worker_mid_import(queue: str, listing: Path, *, while_dead=None, **env) -> tuple[str, dict]:
+    """Send the import, SIGKILL its worker half-way through writing, then let a new worker take the
+    redelivered task. `while_dead(task_id)` runs between the two. Returns the task id and its result."""
     visibility = 12  # seconds before Redis hands an unacknowledged task to another worker
-    env = {"CELERY_VISIBILITY_TIMEOUT": str(visibility)}
+    env = {"CELERY_VISIBILITY_TIMEOUT": str(visibility), **env}
     watcher = other_connection()
     # Staff holding the requests table stop the import where it has written the snapshot, its
     # entries and the settlements, and is about to write the requests: the worker dies there.
@@ -146,24 +147,14 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
         wait_for(lambda: import_waits_half_written(watcher), 60, "the import to be half written")
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
-
-        # Nothing of the half-done import is visible, and its lock died with the worker; the run is
-        # on record as running, with the task it belongs to.
-        assert not ListSnapshot.objects.exists()
-        assert not ImportRun.objects.filter(status="succeeded").exists()
-        on_record = ImportRun.objects.get()
-        assert (on_record.status, on_record.task_id, on_record.attempts) == ("running", result.id, 1)
-        assert not Settlement.objects.filter(on_latest_list=True).exists()
-        assert not AidRequest.objects.exists()
         blocker.rollback()
         wait_for(lambda: not import_in_progress(watcher), 10, "the lock to go")
-        assert not ListSnapshot.objects.exists()
-        assert not Settlement.objects.filter(on_latest_list=True).exists()
-
+        if while_dead:
+            while_dead(result.id)
         time.sleep(max(0.0, visibility + 1 - (time.monotonic() - sent_at)))
         second = start_celery_worker(queue, **env)
         try:
-            summary = result.get(timeout=120)
+            return result.id, result.get(timeout=120)
         finally:
             stop(second)
     finally:
@@ -171,12 +162,28 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
         blocker.close()
         watcher.close()
 
+
+def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_it(gazetteer, queue, tmp_path):
+    listing = big_list(tmp_path / "list-2017-10-01.csv", 3000)
+    seen = {}
+
+    def nothing_half_done_is_visible(task_id):
+        # Nothing of the half-done import is visible, and its lock died with the worker; the run is
+        # on record as running, with the task it belongs to.
+        assert not ListSnapshot.objects.exists()
+        assert not Settlement.objects.filter(on_latest_list=True).exists()
+        assert not AidRequest.objects.exists()
+        seen["run"] = ImportRun.objects.get()
+        assert (seen["run"].status, seen["run"].task_id, seen["run"].attempts) == ("running", task_id, 1)
+
+    _, summary = kill_the_worker_mid_import(queue, listing, while_dead=nothing_half_done_is_visible)
+
     # Redis may hand the unacknowledged message out more than once; whichever delivery came second
     # was skipped (same slot, or the lock), so exactly one import wrote the list: the redelivery,
     # on the run the killed worker started, counting its second attempt.
     assert summary["status"] in ("succeeded", "skipped"), summary
     done = ImportRun.objects.filter(status="succeeded")
-    assert [(run.pk, run.rows, run.matched, run.attempts) for run in done] == [(on_record.pk, 3000, 3000, 2)]
+    assert [(run.pk, run.rows, run.matched, run.attempts) for run in done] == [(seen["run"].pk, 3000, 3000, 2)]
     assert set(ImportRun.objects.values_list("status", flat=True)) <= {"succeeded", "skipped"}
     assert ListEntry.objects.count() == 3000
     assert Settlement.objects.filter(on_latest_list=True).count() == 3000
@@ -184,36 +191,17 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_another_worker_finishes_i
 
 def test_a_list_that_kills_its_worker_is_given_up_as_failed_after_the_attempt_limit(gazetteer, queue, tmp_path):
     listing = big_list(tmp_path / "list-2017-10-02.csv", 3000)
-    visibility = 10
-    env = {"CELERY_VISIBILITY_TIMEOUT": str(visibility), "IMPORT_MAX_ATTEMPTS": "1"}
-    watcher, blocker = other_connection(), other_connection()
-    blocker.autocommit = False
-    with blocker.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {AidRequest._meta.db_table} IN SHARE MODE")
-    first = start_celery_worker(queue, **env)
-    try:
-        sent_at = time.monotonic()
-        result = import_daily_list.apply_async(args=[str(listing)], queue=queue)
-        wait_for(lambda: import_waits_half_written(watcher), 60, "the import to be half written")
-        os.kill(first.pid, signal.SIGKILL)  # the list "kills" its worker
-        first.wait(timeout=10)
-        blocker.rollback()
-        time.sleep(max(0.0, visibility + 1 - (time.monotonic() - sent_at)))
-        second = start_celery_worker(queue, **env)
-        try:
-            summary = result.get(timeout=120)
-        finally:
-            stop(second)
-    finally:
-        stop(first)
-        blocker.close()
-        watcher.close()
+
+    task_id, summary = kill_the_worker_mid_import(queue, listing, IMPORT_MAX_ATTEMPTS="1")
 
     # The redelivery does not read the list again: it closes the run as failed, once, and says why.
     assert summary["status"] == "failed"
     run = ImportRun.objects.get()
-    assert (run.status, run.attempts, run.task_id) == ("failed", 2, result.id)
-    assert run.error.startswith("The worker stopped while reading this list 1 times; it was given up.")
+    assert (run.status, run.attempts, run.task_id) == ("failed", 2, task_id)
+    assert run.error.startswith(
+        "The worker stopped while reading this list, on each of the 1 attempts allowed (IMPORT_MAX_ATTEMPTS); "
+        "it was given up."
+    )
     assert not ListSnapshot.objects.exists()
 
 

@@ -199,12 +199,13 @@ class RowParser:
         self.columns = [(index, headers[index], name, _parser(name, decimal_comma)) for index, name in mapping.items()]
         self.locates = "latitude" in mapping.values() or "longitude" in mapping.values()
         self.kept = [i for i in range(self.width) if i not in dropped] if dropped else None
+        self.most_cells = max(self.width, settings.IMPORT_MAX_COLUMNS)
 
     def __call__(self, number: int, cells: list, problem: str = "") -> ParsedRow:
         width = self.width
         while len(cells) > width and cells[-1] in (None, ""):
             cells = cells[:-1]
-        texts = _texts(cells[: max(width, settings.IMPORT_MAX_COLUMNS)])
+        texts = _texts(cells if len(cells) <= self.most_cells else cells[: self.most_cells])
         parsed = ParsedRow(number, {})
         joined = "".join(texts)
         if SUSPECT.search(joined):

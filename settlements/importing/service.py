@@ -122,7 +122,8 @@ def import_list(
         return _finish(
             result,
             ImportRun.Status.FAILED,
-            f"{WORKER_STOPPED} {run.attempts - 1} times; it was given up. Check the file before importing it again.",
+            f"{WORKER_STOPPED}, on each of the {settings.IMPORT_MAX_ATTEMPTS} attempts allowed (IMPORT_MAX_ATTEMPTS); "
+            "it was given up. Check the file before importing it again.",
         )
     with _import_lock() as acquired:
         if not acquired:
