@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from settlements.caching import data_changed
-from settlements.corrections.services import held_figures_join, record_corrections
+from settlements.corrections.services import held_figures_join, reconcile_list, record_corrections
 from settlements.models import (
     AidRequest,
     Delivery,
@@ -224,7 +224,10 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
 
 def _take_row(entry: ListEntry, settlement: Settlement) -> None:
     """What the list said about a settlement, now that staff know which one it is."""
-    take_list_rows(entry.snapshot, is_latest=is_latest_list(entry.snapshot), entry_ids=[entry.pk])
+    latest = is_latest_list(entry.snapshot)
+    take_list_rows(entry.snapshot, is_latest=latest, entry_ids=[entry.pk])
+    if latest:
+        reconcile_list(entry.snapshot, entry_ids=[entry.pk])
     settlement.refresh_from_db()
 
 

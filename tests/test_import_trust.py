@@ -822,3 +822,17 @@ def test_the_cod_header_maps_to_the_import_fields_too():
         "latitude",
         "longitude",
     }
+
+
+def test_a_review_decision_holds_back_from_a_correction_too(staff_member):
+    oqeirbat = Settlement.objects.get(pcode="C3315")
+    correct(oqeirbat, staff_member, population=3034)
+    run = run_of((HEADER + "Hama,Uqairibatt Kabira,,1807,\n").encode(), name="list-2017-09-12.csv")
+    entry = ListEntry.objects.get(snapshot__import_run=run, outcome="review")
+
+    services.resolve_review_item(entry=entry, settlement=oqeirbat, user=staff_member)
+
+    oqeirbat.refresh_from_db()
+    assert oqeirbat.population == 3034
+    conflict = FigureConflict.objects.get()
+    assert (conflict.list_value, conflict.status, conflict.snapshot_id) == ("1807", "open", entry.snapshot_id)

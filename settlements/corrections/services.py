@@ -37,34 +37,36 @@ def record_corrections(*, settlement, before: dict, user) -> list[str]:
     return corrected
 
 
-def reconcile_list(snapshot) -> int:
+def reconcile_list(snapshot, entry_ids: list[int] | None = None) -> int:
     """After the newest list is written: where it agrees with a correction the correction is settled;
     where it disagrees, a conflict is recorded (one open conflict per settlement and figure, the
-    newest list's). Returns the number of conflicts the list raised."""
+    newest list's). `entry_ids` limits this to some of its rows (a review decision). Returns the
+    number of conflicts the list raised."""
     from settlements.models import ListEntry
 
     corrections, conflicts = FigureCorrection._meta.db_table, FigureConflict._meta.db_table
     entries, now = ListEntry._meta.db_table, timezone.now()
     says = """e."values" ->> c.field"""
+    only, rows = ("AND e.id = ANY(%s)", [list(entry_ids)]) if entry_ids is not None else ("", [])
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             WITH agreed AS (
                 DELETE FROM {corrections} c USING {entries} e
-                WHERE e.snapshot_id = %s AND e.settlement_id = c.settlement_id AND {says} = c.value
+                WHERE e.snapshot_id = %s {only} AND e.settlement_id = c.settlement_id AND {says} = c.value
                 RETURNING c.settlement_id, c.field
             )
             UPDATE {conflicts} f SET status = %s, decided_at = %s FROM agreed a
             WHERE f.settlement_id = a.settlement_id AND f.field = a.field AND f.status = %s
             """,  # noqa: S608 (names come from the models, values are bound)
-            [snapshot.pk, Status.AGREED, now, Status.OPEN],
+            [snapshot.pk, *rows, Status.AGREED, now, Status.OPEN],
         )
         cursor.execute(
             f"""
             WITH disagreeing AS (
                 SELECT c.settlement_id, c.field, {says} AS list_value, c.value, c.corrected_by_id, c.corrected_at
                 FROM {corrections} c JOIN {entries} e ON e.settlement_id = c.settlement_id
-                WHERE e.snapshot_id = %s AND {says} IS NOT NULL AND {says} <> c.value
+                WHERE e.snapshot_id = %s {only} AND {says} IS NOT NULL AND {says} <> c.value
             ),
             superseded AS (
                 DELETE FROM {conflicts} f USING disagreeing d
@@ -74,7 +76,7 @@ def reconcile_list(snapshot) -> int:
                                      corrected_at, status)
             SELECT settlement_id, field, %s, list_value, value, corrected_by_id, corrected_at, %s FROM disagreeing
             """,  # noqa: S608
-            [snapshot.pk, Status.OPEN, snapshot.pk, Status.OPEN],
+            [snapshot.pk, *rows, Status.OPEN, snapshot.pk, Status.OPEN],
         )
         return cursor.rowcount
 
