@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the browser libraries from the npm registry (package-lock.json pins them) and copy the
-# files AidTrack serves into static/vendor/. Pages never load a script or stylesheet from a CDN.
+# files AidTrack serves into static/vendor/, with the source maps they name (with DEBUG off the
+# manifest storage refuses a script whose map is missing). Pages never load a script or stylesheet
+# from a CDN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +18,6 @@ npm ci --no-audit --no-fund --loglevel=error
 rm -rf static/vendor
 mkdir -p static/vendor/supercluster static/vendor/chart.js
 cp node_modules/supercluster/dist/supercluster.min.js node_modules/supercluster/LICENSE static/vendor/supercluster/
-cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chart.js/
+cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map \
+  node_modules/chart.js/LICENSE.md static/vendor/chart.js/
 touch static/vendor/.installed
