@@ -309,7 +309,8 @@ class Gazetteer:
         local = self._ranked(key, self.keys_by_area[area]) if area in self.keys_by_area else []
         if ranked and ranked[0][0] >= self.fuzzy_threshold:
             # A row that names its area is not matched to a place outside it.
-            vetoed = bool(local) and ranked[0][1].id not in {p.id for _, p in local}
+            top = ranked[0][1]
+            vetoed = area in self.keys_by_area and area not in (top.district, top.sub_district)
             if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < self.fuzzy_margin:
                 pass  # as close to several: perhaps the area settles it, below
             elif not vetoed:
