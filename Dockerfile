@@ -32,4 +32,5 @@ RUN useradd --system --home /app aidtrack && chown -R aidtrack /app/var
 USER aidtrack
 
 EXPOSE 8000
-CMD ["gunicorn", "aidtrack.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# Workers, threads, timeouts and logs: gunicorn.conf.py (WEB_CONCURRENCY, WEB_THREADS, WEB_TIMEOUT).
+CMD ["gunicorn", "aidtrack.wsgi:application"]

@@ -1,7 +1,11 @@
 """Docker cannot run here, so these read docker-compose.yml and check it against the project."""
 
 import importlib
+import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -82,3 +86,38 @@ def test_workers_can_be_scaled_without_name_or_port_clashes():
 def test_redis_evicts_only_expiring_keys_so_broker_queues_survive_memory_pressure():
     command = SERVICES["redis"]["command"]
     assert command[command.index("--maxmemory-policy") + 1].startswith("volatile-")
+
+
+def test_the_image_and_compose_serve_with_the_one_gunicorn_configuration():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    command = ["gunicorn", "aidtrack.wsgi:application"]  # everything else comes from gunicorn.conf.py
+
+    assert SERVICES["web"]["command"] == command
+    assert f"CMD {json.dumps(command)}" in dockerfile
+    assert (ROOT / "gunicorn.conf.py").is_file() and "COPY . ." in dockerfile
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, {"worker_class": "gthread", "workers": os.cpu_count() + 1, "threads": 4, "timeout": 60}),
+        (
+            {"WEB_CONCURRENCY": "5", "WEB_THREADS": "8", "WEB_TIMEOUT": "90"},
+            {"worker_class": "gthread", "workers": 5, "threads": 8, "timeout": 90},
+        ),
+    ],
+)
+def test_gunicorn_sizes_itself_from_the_cpus_or_the_environment(env, expected):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("WEB_")}
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "aidtrack.wsgi:application"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    config = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.MULTILINE))
+
+    assert {name: config[name] for name in expected} == {name: str(value) for name, value in expected.items()}
+    assert (config["accesslog"], config["errorlog"]) == ("-", "-")

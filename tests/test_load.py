@@ -30,13 +30,15 @@ URLS = {"map data": "/map/settlements.geojson", "requests table": "/requests/"}
 
 @pytest.fixture
 def server(gazetteer):
-    """gunicorn as production runs it (3 workers), on the test database, over loopback."""
+    """gunicorn as production runs it (its gunicorn.conf.py, 3 workers), on the test database, over loopback."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # gunicorn.conf.py, as production reads it: 3 workers of 4 threads (as on a 2-core server).
     command = [sys.executable, "-m", "gunicorn", "aidtrack.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", "3", "--threads", "4", "--log-level", "warning"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=celery_env())
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=celery_env(WEB_CONCURRENCY="3", WEB_THREADS="4", LOG_LEVEL="WARNING")
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

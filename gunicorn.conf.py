@@ -1,0 +1,37 @@
+"""How gunicorn serves AidTrack, wherever it runs: the image, docker-compose and the tests all start
+`gunicorn aidtrack.wsgi`, and gunicorn reads this file from the working directory.
+
+Threads, not sync workers: a request waiting on PostgreSQL or streaming a large export holds one
+thread, so `/healthz` and the map keep answering beside it. Sizes come from the CPU count and can
+be set with WEB_CONCURRENCY (worker processes), WEB_THREADS (threads each) and WEB_TIMEOUT.
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value.strip() else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {value!r}") from None
+
+
+bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)
+threads = _int("WEB_THREADS", 4)
+# A worker that stops answering its arbiter this long is restarted; with threads a slow request
+# does not count against it, only a stuck process does.
+timeout = _int("WEB_TIMEOUT", 60)
+graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)  # a deploy lets running requests finish this long
+keepalive = 5
+# Fresh processes now and then, so no slow leak outlives a day's traffic.
+max_requests = _int("WEB_MAX_REQUESTS", 2000)
+max_requests_jitter = max_requests // 10
+accesslog = "-"  # one line per request on stdout, for the container's log
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# The proxy in front (see AXES_PROXY_COUNT) may set X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
