@@ -1,10 +1,15 @@
 """What /healthz reports: the database, Redis, and a Celery heartbeat.
 
+Anyone (a load balancer, the container's health check) gets ok or not ok, and the status code.
+Which check failed and why, with the age of the last successful import, is for staff signed in
+or for a caller with the HEALTHZ_TOKEN from the environment (`Authorization: Bearer ...`).
+
 Beat sends the `aidtrack.heartbeat` task every CELERY_HEARTBEAT_INTERVAL seconds and a
 worker runs it, so a fresh heartbeat shows that both are alive. Workers also leave one
 when they start, so a new deployment is healthy before beat's first tick.
 """
 
+import hmac
 import os
 import socket
 import time
@@ -77,10 +82,32 @@ def run_checks() -> dict[str, dict]:
     return results
 
 
+def may_see_detail(request) -> bool:
+    token = settings.HEALTHZ_TOKEN
+    given = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        return request.user.is_authenticated and request.user.is_staff
+    except Exception:  # the session store is the database that may be down: no detail, still an answer
+        return False
+
+
+def last_import_age_hours() -> float | None:
+    from settlements.selectors import import_freshness
+
+    age = import_freshness().age_hours
+    return None if age is None else round(age, 1)
+
+
 @never_cache
 @require_GET
 def healthz(request):
     checks = run_checks()
     failed = sorted(name for name, result in checks.items() if not result["ok"])
-    body = {"status": "fail" if failed else "ok", "failed": failed, "checks": checks}
+    body = {"status": "fail" if failed else "ok"}
+    if may_see_detail(request):
+        body |= {"failed": failed, "checks": checks}
+        if checks["database"]["ok"]:
+            body["last_import_age_h"] = last_import_age_hours()
     return JsonResponse(body, status=503 if failed else 200)

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_gis",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI from our own static files, never a CDN
     "leaflet",
     "simple_history",
     "settlements",
@@ -307,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # /healthz calls Celery unhealthy when no worker has recorded a heartbeat for this long.
 CELERY_HEARTBEAT_MAX_AGE = envint("CELERY_HEARTBEAT_MAX_AGE", 4 * CELERY_HEARTBEAT_INTERVAL)
+# Anonymous /healthz says ok or not ok; staff, or a monitor sending this token, get which check failed.
+HEALTHZ_TOKEN = os.environ.get("HEALTHZ_TOKEN", "")
 
 # Maps: the basemap (an empty MAP_TILES_URL switches it off; governorate outlines from our own
 # data still draw) and the cached, compressed map data.
@@ -367,6 +370,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LEAFLET_CONFIG = {

@@ -69,7 +69,7 @@ def main() -> None:
         "",
         *table(scores),
         "",
-        "## The same sets without the near-miss step (the rules before it)",
+        "## The same sets with the near-miss step off (IMPORT_FUZZY_NEAR above 100)",
         "",
         *table(strict_scores),
         "",

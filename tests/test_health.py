@@ -1,14 +1,25 @@
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 
 from aidtrack.health import HEARTBEAT_KEY, record_heartbeat
 
 pytestmark = pytest.mark.django_db
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
+TOKEN = "a-monitoring-token-from-the-environment"
+
+
+@pytest.fixture
+def client(client, settings):
+    """A monitor with the token: it sees which check failed."""
+    settings.HEALTHZ_TOKEN = TOKEN
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    return client
 
 
 def test_it_reports_200_when_database_redis_and_celery_are_healthy(client):
@@ -71,6 +82,35 @@ def test_it_needs_no_login_and_reveals_no_configuration(client, settings):
     assert settings.SECRET_KEY not in text
     assert "127.0.0.1" not in text
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_anonymous_callers_learn_only_ok_or_not_ok(settings):
+    from django.test import Client
+
+    settings.HEALTHZ_TOKEN = TOKEN
+    cache.delete(HEARTBEAT_KEY)
+    anonymous, wrong_token = Client(), Client(HTTP_AUTHORIZATION="Bearer not-the-token")
+
+    for caller in (anonymous, wrong_token):
+        response = caller.get("/healthz")
+        assert (response.status_code, response.json()) == (503, {"status": "fail"})
+
+
+def test_signed_in_staff_see_the_detail_and_the_last_import_age():
+    from django.test import Client
+
+    from settlements.models import ImportRun
+    from tests import factories
+
+    record_heartbeat()
+    ImportRun.objects.create(source="list.csv", status="succeeded", finished_at=timezone.now() - timedelta(hours=5))
+    staff = Client()
+    staff.force_login(factories.user())
+
+    body = staff.get("/healthz").json()
+
+    assert (body["status"], body["failed"], set(body["checks"])) == ("ok", [], {"database", "redis", "celery"})
+    assert body["last_import_age_h"] == 5.0
 
 
 def test_every_cache_key_expires_so_redis_evicts_cache_entries_before_broker_queues():
