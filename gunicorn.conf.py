@@ -18,6 +18,12 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {value!r}") from None
 
 
+# A page's queries are bounded tightly; workers and imports keep settings' long defaults. Set here,
+# before the workers load Django, so each web connection is opened with them.
+os.environ["DB_STATEMENT_TIMEOUT"] = str(_int("WEB_STATEMENT_TIMEOUT", 30))
+os.environ["DB_LOCK_TIMEOUT"] = str(_int("WEB_LOCK_TIMEOUT", 5))
+os.environ["DB_IDLE_IN_TRANSACTION_TIMEOUT"] = str(_int("WEB_IDLE_IN_TRANSACTION_TIMEOUT", 60))
+
 bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)

@@ -3,6 +3,7 @@
 import logging
 
 import psycopg2
+import psycopg2.errors
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse
@@ -15,6 +16,8 @@ RETRY_AFTER_SECONDS = 5
 # Django wraps most driver errors in its own classes; rows streamed from a server-side cursor
 # can still raise psycopg2's own.
 CONNECTION_LOST = (OperationalError, InterfaceError, psycopg2.OperationalError, psycopg2.InterfaceError)
+# A query past statement_timeout, or a lock not granted within lock_timeout.
+TIMED_OUT = (psycopg2.errors.QueryCanceled, psycopg2.errors.LockNotAvailable)
 
 
 class DatabaseUnavailableMiddleware:
@@ -31,10 +34,11 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, CONNECTION_LOST):
             return None
-        log.warning("database unavailable for %s: %s", request.path, exception)
+        timed_out = isinstance(exception.__cause__ or exception, TIMED_OUT)
+        log.warning("database %s for %s: %s", "timed out" if timed_out else "unavailable", request.path, exception)
         for connection in connections.all(initialized_only=True):
             connection.close_if_unusable_or_obsolete()
-        response = HttpResponse(render_to_string("503.html"), status=503)
+        response = HttpResponse(render_to_string("503.html", {"timed_out": timed_out}), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

@@ -157,6 +157,19 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint(
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DB_CONNECT_TIMEOUT", 5)
+# Bounds on the work one connection may do, in seconds (0: none). Workers, imports and commands get
+# these long defaults; gunicorn.conf.py gives the web its short ones (WEB_STATEMENT_TIMEOUT, ...).
+DB_STATEMENT_TIMEOUT = envint("DB_STATEMENT_TIMEOUT", 1800)
+DB_LOCK_TIMEOUT = envint("DB_LOCK_TIMEOUT", 300)
+DB_IDLE_IN_TRANSACTION_TIMEOUT = envint("DB_IDLE_IN_TRANSACTION_TIMEOUT", 600)
+DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+    f"-c {name}={seconds * 1000}"
+    for name, seconds in (
+        ("statement_timeout", DB_STATEMENT_TIMEOUT),
+        ("lock_timeout", DB_LOCK_TIMEOUT),
+        ("idle_in_transaction_session_timeout", DB_IDLE_IN_TRANSACTION_TIMEOUT),
+    )
+)
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -52,6 +52,29 @@ def start_celery_worker(queue: str, **env_overrides) -> subprocess.Popen:
     return proc
 
 
+def start_gunicorn(env: dict[str, str]):
+    """gunicorn with the project's gunicorn.conf.py on a free loopback port, once it answers.
+    Returns the process and its base URL."""
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "gunicorn", "aidtrack.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            requests.get(f"{url}/healthz", timeout=5)
+            break
+        except requests.RequestException:
+            time.sleep(0.2)
+    return proc, url
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()

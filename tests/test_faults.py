@@ -245,3 +245,26 @@ def test_two_beat_processes_import_each_slot_once(gazetteer):
     (ARTIFACTS / "two-beats.json").write_text(json.dumps({"runs": runs}))  # how many sends reached the worker
     assert runs.count(ImportRun.Status.SUCCEEDED) == 1, runs
     assert set(runs) <= {ImportRun.Status.SUCCEEDED, ImportRun.Status.SKIPPED}, runs
+
+
+@pytest.mark.django_db
+def test_a_query_past_its_time_limit_answers_503_with_a_page_that_says_so(client):
+    import psycopg2
+
+    from settlements.models import AidRequest
+
+    client.force_login(factories.user(role=STAFF))
+    db = connection.settings_dict
+    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
+    with holder.cursor() as cursor:  # someone holds the requests table, so the page's query waits
+        cursor.execute(f"LOCK TABLE {AidRequest._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+    try:
+        with connection.cursor() as cursor:  # the test client's requests share this connection
+            cursor.execute("SET statement_timeout = 300")
+        response = client.get("/requests/")
+    finally:
+        holder.close()
+
+    assert response.status_code == 503
+    assert "more work than one page may take" in response.content.decode()
+    assert response["Retry-After"] == "5"

@@ -3,10 +3,7 @@ against gunicorn configured as in production (3 workers x 4 threads: at most 12 
 
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -18,7 +15,7 @@ from settlements.models import Settlement
 from settlements.roles import COORDINATOR
 from tests import factories
 from tests.browser import ARTIFACTS
-from tests.conftest import ROOT, celery_env
+from tests.conftest import celery_env, start_gunicorn
 from tests.test_faults import log_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -30,23 +27,10 @@ URLS = {"map data": "/map/settlements.geojson", "requests table": "/requests/"}
 
 @pytest.fixture
 def server(gazetteer):
-    """gunicorn as production runs it (its gunicorn.conf.py, 3 workers), on the test database, over loopback."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    # gunicorn.conf.py, as production reads it: 3 workers of 4 threads (as on a 2-core server).
-    command = [sys.executable, "-m", "gunicorn", "aidtrack.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=celery_env(WEB_CONCURRENCY="3", WEB_THREADS="4", LOG_LEVEL="WARNING")
-    )
-    url = f"http://127.0.0.1:{port}"
+    """gunicorn as production runs it (gunicorn.conf.py; 3 workers of 4 threads, as on a 2-core server),
+    on the test database, over loopback."""
+    proc, url = start_gunicorn(celery_env(WEB_CONCURRENCY="3", WEB_THREADS="4", LOG_LEVEL="WARNING"))
     try:
-        for _ in range(150):
-            try:
-                requests.get(f"{url}/admin/login/", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
         yield url
     finally:
         proc.terminate()

@@ -3,10 +3,8 @@ with DEBUG off, then gunicorn with the production settings serving real pages an
 
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -14,7 +12,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from settlements.roles import STAFF
 from tests import factories
-from tests.conftest import ROOT, celery_env
+from tests.conftest import ROOT, celery_env, start_gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -41,19 +39,8 @@ def production_server(gazetteer, tmp_path):
         [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert collected.returncode == 0, collected.stderr
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "gunicorn", "aidtrack.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen([*command, "--workers", "2", "--log-level", "warning"], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_gunicorn({**env, "WEB_CONCURRENCY": "2"})
     try:
-        for _ in range(150):
-            try:
-                requests.get(f"{url}/healthz", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
         yield url, tmp_path / "static"
     finally:
         proc.terminate()

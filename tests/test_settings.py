@@ -68,3 +68,33 @@ def test_cache_and_broker_live_on_separate_redis_databases():
     result_db = settings.CELERY_RESULT_BACKEND.rsplit("/", 1)[1]
 
     assert len({cache_db, broker_db, result_db}) == 3
+
+
+def test_every_connection_is_opened_with_bounds_on_its_work():
+    code = "import aidtrack.settings as s; print(s.DATABASES['default']['OPTIONS']['options'])"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "WEB_"))}
+    long_ones = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+    web = subprocess.run(  # what a gunicorn worker imports, after gunicorn.conf.py has run
+        [sys.executable, "-c", f"import runpy; runpy.run_path('gunicorn.conf.py'); {code}"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+
+    assert long_ones.stdout.split() == [
+        "-c",
+        "statement_timeout=1800000",
+        "-c",
+        "lock_timeout=300000",
+        "-c",
+        "idle_in_transaction_session_timeout=600000",
+    ]
+    assert web.stdout.split() == [
+        "-c",
+        "statement_timeout=30000",
+        "-c",
+        "lock_timeout=5000",
+        "-c",
+        "idle_in_transaction_session_timeout=60000",
+    ], web.stderr
