@@ -17,7 +17,7 @@ Every variant row gives its governorate and, for half the rows, its district, as
 
 import csv
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,7 +242,3 @@ def evaluate(cases: list[Case], gazetteer: Gazetteer | None = None) -> tuple[dic
             score.wrong += 1
             wrong.append((case, got, match.method))
     return dict(scores), wrong
-
-
-def methods(cases: list[Case], gazetteer: Gazetteer) -> Counter:
-    return Counter(gazetteer.match(name=c.name, governorate=c.governorate, district=c.district).method for c in cases)
