@@ -24,9 +24,12 @@ RUN pip install -r requirements.txt
 
 COPY . .
 COPY --from=assets /build/static/vendor static/vendor
-# collectstatic and compilemessages only read settings; this build-time key never reaches a running container.
-RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinput --verbosity 0 \
-    && SECRET_KEY=collectstatic-only python manage.py compilemessages --verbosity 0
+# Build steps only read settings. collectstatic runs as production does (DEBUG off, hashed names)
+# with a throwaway random key that no running container sees; tests/test_production_image.py runs
+# this very line.
+RUN export DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    && python manage.py collectstatic --noinput --verbosity 0
+RUN DEBUG=1 python manage.py compilemessages --verbosity 0
 
 RUN useradd --system --home /app aidtrack && chown -R aidtrack /app/var
 USER aidtrack

@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
+# DEBUG is off unless set (production's default); these local targets run with it on.
+export DEBUG ?= 1
 
 .PHONY: run test bench setup system venv assets database static messages lint check pytest clean
 

@@ -66,15 +66,36 @@ def redis_db_url(base: str, db: int) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
 
 
-DEBUG = envbool("DEBUG", True)
+# Off unless set: `make run` and the tests turn it on for local use.
+DEBUG = envbool("DEBUG", False)
 
+# Keys no production may run with: the development key, the examples (.env.example's among them)
+# and anything Django's deployment check would call weak.
+PLACEHOLDER_SECRET_KEY_WORDS = (
+    "change-me",
+    "changeme",
+    "change_me",
+    "replace-me",
+    "your-secret",
+    "example",
+    "insecure",
+)
+SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
+if not DEBUG:
+    if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured("SECRET_KEY is the development key; set a real one when DEBUG is off")
+    if any(word in SECRET_KEY.lower() for word in PLACEHOLDER_SECRET_KEY_WORDS):
+        raise ImproperlyConfigured("SECRET_KEY is a placeholder; set a random one when DEBUG is off")
+    if len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak: use at least {SECRET_KEY_MIN_LENGTH} random characters, for example "
+            "from python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+elif not SECRET_KEY:
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
-elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
-    raise ImproperlyConfigured("SECRET_KEY is the development key; set a real one when DEBUG is off")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])

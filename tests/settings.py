@@ -3,6 +3,8 @@
 import os
 
 # Tests never share Redis databases with a running `make run`.
+# Local, like `make run` (production leaves DEBUG off); processes the tests start inherit it.
+os.environ.setdefault("DEBUG", "1")
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/10")
 
 from aidtrack.settings import *  # noqa: F403

@@ -68,10 +68,6 @@ def test_every_long_running_service_has_a_healthcheck(name):
     assert SERVICES[name]["healthcheck"]["test"]
 
 
-def test_web_healthcheck_uses_healthz():
-    assert "http://127.0.0.1:8000/healthz" in SERVICES["web"]["healthcheck"]["test"]
-
-
 def test_the_database_lives_on_a_named_volume():
     volume = SERVICES["db"]["volumes"][0].split(":")[0]
     assert volume in COMPOSE["volumes"]

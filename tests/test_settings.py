@@ -1,10 +1,12 @@
 import os
+import secrets
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.test_deployment import ENV_EXAMPLE
 
 
 def load_settings(**env):
@@ -21,11 +23,20 @@ def load_settings(**env):
     )
 
 
-def test_development_defaults_need_no_configuration():
-    result = load_settings()
+def test_development_needs_nothing_but_debug_on():
+    result = load_settings(DEBUG="1")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.contrib.gis.db.backends.postgis", "Asia/Damascus"]
+
+
+def test_debug_is_off_unless_set():
+    code = "import aidtrack.settings as s; print(s.DEBUG)"
+    clean = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    clean["SECRET_KEY"] = secrets.token_urlsafe(50)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+    assert result.stdout.strip() == "False", result.stderr
 
 
 @pytest.mark.parametrize(
@@ -36,14 +47,20 @@ def test_development_defaults_need_no_configuration():
             {"DEBUG": "false", "SECRET_KEY": "aidtrack-development-key-not-for-production"},
             "SECRET_KEY is the development key",
         ),
+        ({}, "SECRET_KEY must be set when DEBUG is off"),
+        ({"DEBUG": "0", "SECRET_KEY": ENV_EXAMPLE["SECRET_KEY"]}, "SECRET_KEY is a placeholder"),
+        ({"DEBUG": "0", "SECRET_KEY": "change-me" + "x" * 60}, "SECRET_KEY is a placeholder"),
+        ({"DEBUG": "0", "SECRET_KEY": "django-insecure-" + "x" * 60}, "SECRET_KEY is a placeholder"),
+        ({"DEBUG": "0", "SECRET_KEY": "s3cr3t-but-short"}, "SECRET_KEY is too weak"),
+        ({"DEBUG": "0", "SECRET_KEY": "ab" * 40}, "SECRET_KEY is too weak"),
         ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
-        ({"DATABASE_URL": "mysql://root@localhost/aidtrack"}, "DATABASE_URL must be a postgis"),
-        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be a redis"),
-        ({"REDIS_URL": "redis://127.0.0.1:6379/cache"}, "REDIS_URL must end in a database number"),
-        ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE must be an IANA time zone"),
-        ({"DB_CONN_MAX_AGE": "sixty"}, "DB_CONN_MAX_AGE must be an integer"),
-        ({"SETTLEMENT_LIST_URL": "ftp://example.org/list.csv"}, "SETTLEMENT_LIST_URL must be a http/https URL"),
-        ({"CSRF_TRUSTED_ORIGINS": "aidtrack.example.org"}, "CSRF_TRUSTED_ORIGINS entries must start with"),
+        ({"DEBUG": "1", "DATABASE_URL": "mysql://root@localhost/aidtrack"}, "DATABASE_URL must be a postgis"),
+        ({"DEBUG": "1", "REDIS_URL": "localhost:6379"}, "REDIS_URL must be a redis"),
+        ({"DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/cache"}, "REDIS_URL must end in a database number"),
+        ({"DEBUG": "1", "TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE must be an IANA time zone"),
+        ({"DEBUG": "1", "DB_CONN_MAX_AGE": "sixty"}, "DB_CONN_MAX_AGE must be an integer"),
+        ({"DEBUG": "1", "SETTLEMENT_LIST_URL": "ftp://example.org/list.csv"}, "SETTLEMENT_LIST_URL must be"),
+        ({"DEBUG": "1", "CSRF_TRUSTED_ORIGINS": "aidtrack.example.org"}, "CSRF_TRUSTED_ORIGINS entries must"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(env, message):
@@ -55,7 +72,7 @@ def test_a_bad_value_stops_start_up_naming_the_variable(env, message):
 
 
 def test_production_starts_with_a_real_secret_key():
-    result = load_settings(DEBUG="off", SECRET_KEY="x" * 50, ALLOWED_HOSTS="aidtrack.example.org")
+    result = load_settings(DEBUG="off", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="aidtrack.example.org")
 
     assert result.returncode == 0, result.stderr
 
