@@ -284,12 +284,20 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# `make backup` (manage.py backup_database) writes pg_dump files here; docs/OPERATIONS.md.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "var" / "backups"))
+BACKUP_COMPRESSION = envint("BACKUP_COMPRESSION", 6)  # pg_dump's zlib level, 0-9
+
 # The published daily settlement list that the scheduled import fetches. Imports by URL are
 # allowed only from this list's origin.
 SETTLEMENT_LIST_URL = envurl("SETTLEMENT_LIST_URL", "", ("http", "https"))
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 50_000_000)
 IMPORT_FETCH_TIMEOUT = envint("IMPORT_FETCH_TIMEOUT", 30)
 IMPORT_FETCH_RETRIES = envint("IMPORT_FETCH_RETRIES", 3)
+# The whole download, retries and redirects included; IMPORT_FETCH_TIMEOUT bounds each read.
+IMPORT_FETCH_DEADLINE = envint("IMPORT_FETCH_DEADLINE", 300)
+# Lists staff upload are kept here; a queued import reads files from this folder only.
+IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
 IMPORT_FETCH_BACKOFF = 1.0
 # What one list may hold, checked before the work it would cause: rows, columns (headers, JSON
 # keys, Word grid columns) and characters in one physical line.

@@ -7,6 +7,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import RegexValidator
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -24,6 +25,19 @@ SYRIA_EXTENT = {"lat": (32.3, 37.4), "lon": (35.7, 42.4)}
 def format_quantity(value: Decimal) -> str:
     """1234.50 -> '1,234.5' in English, '1 234,5' in Russian: grouped, no trailing zeros, no exponent."""
     return number_format(value.normalize(), force_grouping=True)
+
+
+# OCHA P-codes (SY02, SY0200, C1234): letters, digits and hyphens, nothing a URL would split on.
+PCODE_PATTERN = r"[A-Za-z0-9-]+"
+validate_pcode = RegexValidator(
+    rf"\A{PCODE_PATTERN}\Z",
+    _("A P-code holds only letters, digits and hyphens (no spaces or slashes)."),
+    code="invalid_pcode",
+)
+
+
+def pcode_constraint(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(pcode__regex=rf"^{PCODE_PATTERN}$"), name=name)
 
 
 def validate_positive(value):
@@ -62,7 +76,7 @@ class AdminArea(models.Model):
         DISTRICT = 2, _("district")
         SUB_DISTRICT = 3, _("sub-district")
 
-    pcode = models.CharField(_("P-code"), max_length=10, unique=True)
+    pcode = models.CharField(_("P-code"), max_length=10, unique=True, validators=[validate_pcode])
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, db_index=True)
     name_en = models.CharField(_("name (English)"), max_length=100)
     name_ar = models.CharField(_("name (Arabic)"), max_length=100, blank=True)
@@ -83,7 +97,8 @@ class AdminArea(models.Model):
             models.CheckConstraint(
                 condition=Q(level=1, parent__isnull=True) | Q(level__gt=1, parent__isnull=False),
                 name="adminarea_parent_matches_level",
-            )
+            ),
+            pcode_constraint("adminarea_pcode_letters_digits_hyphens"),
         ]
 
     def __str__(self):
@@ -98,7 +113,7 @@ class Settlement(models.Model):
         PARTIAL = "partial", _("partial")
         RESTORED = "restored", _("restored")
 
-    pcode = models.CharField(_("P-code"), max_length=16, unique=True)
+    pcode = models.CharField(_("P-code"), max_length=16, unique=True, validators=[validate_pcode])
     name_en = models.CharField(_("name (English)"), max_length=150)
     name_ar = models.CharField(_("name (Arabic)"), max_length=150, blank=True)
     location = models.PointField(_("location"), srid=4326, validators=[validate_in_syria])
@@ -177,6 +192,7 @@ class Settlement(models.Model):
             GinIndex(fields=["name_en"], name="settlement_name_en_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["name_keys"], name="settlement_name_keys"),
         ]
+        constraints = [pcode_constraint("settlement_pcode_letters_digits_hyphens")]
 
     def __str__(self):
         return f"{self.name_en} ({self.pcode})"

@@ -39,7 +39,8 @@ def import_daily_list(self, source: str = "", trigger: str = ImportRun.Trigger.S
         return {"status": ImportRun.Status.SKIPPED, "error": "SETTLEMENT_LIST_URL is not set."}
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     # The task's id ties a redelivery (after the worker died) to the run the first delivery started.
-    return import_from_source(source, trigger=trigger, user=user, task_id=self.request.id or "").summary()
+    run = import_from_source(source, trigger=trigger, user=user, task_id=self.request.id or "", queued=True)
+    return run.summary()
 
 
 @worker_ready.connect

@@ -1,6 +1,20 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from settlements.models import PCODE_PATTERN
 from settlements.views import imports, maps, tables
+
+
+class PcodeConverter:
+    regex = PCODE_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PcodeConverter, "pcode")
 
 import_patterns = [
     path("", imports.import_list, name="list"),
@@ -20,7 +34,7 @@ map_patterns = [
 
 table_patterns = [
     path("settlements/", tables.settlement_table, name="settlements"),
-    path("settlements/<str:pcode>/", tables.settlement_detail, name="settlement"),
+    path("settlements/<pcode:pcode>/", tables.settlement_detail, name="settlement"),
     path("camps/", tables.camp_table, name="camps"),
     path("camps/<int:pk>/", tables.camp_detail, name="camp"),
     path("requests/", tables.request_table, name="requests"),

@@ -118,16 +118,18 @@ def test_when_postgresql_restarts_under_load_requests_fail_with_503_and_recover(
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_two_beats_firing_the_same_slot_import_once(gazetteer):
+def test_two_beats_firing_the_same_slot_import_once(gazetteer, tmp_path):
     """Two beat processes (a deployment mistake, or a failover) each send the 06:00 import."""
     from tests.conftest import start_celery_worker, stop
     from tests.test_import_task import SAMPLE, wait_for
 
     queue = f"beats-{uuid.uuid4().hex[:8]}"
+    listing = tmp_path / SAMPLE.name  # in the uploads folder, where a queued import may read
+    listing.write_bytes(SAMPLE.read_bytes())
     worker = start_celery_worker(queue)
     try:
         for _ in range(2):  # what each beat sends for the slot
-            import_daily_list.apply_async(kwargs={"source": str(SAMPLE)}, queue=queue)
+            import_daily_list.apply_async(kwargs={"source": str(listing)}, queue=queue)
         wait_for(lambda: ImportRun.objects.count() == 2, 60, "both sends to be handled")
     finally:
         stop(worker)
@@ -207,7 +209,7 @@ def test_an_import_beat_could_not_send_while_redis_was_down_runs_when_redis_is_b
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_beat_processes_import_each_slot_once(gazetteer):
+def test_two_beat_processes_import_each_slot_once(gazetteer, tmp_path):
     """Two real beat processes on one schedule (every minute here): whatever each sends, every
     slot imports once and any second send is recorded as skipped."""
     from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
@@ -216,6 +218,8 @@ def test_two_beat_processes_import_each_slot_once(gazetteer):
     from tests.test_import_task import wait_for
 
     queue = f"two-beats-{uuid.uuid4().hex[:8]}"
+    listing = tmp_path / SAMPLE.name  # in the uploads folder, where a queued import may read
+    listing.write_bytes(SAMPLE.read_bytes())
     PeriodicTask.objects.update(enabled=False)
     every_minute = CrontabSchedule.objects.create(minute="*", hour="*", timezone="Asia/Damascus")
     PeriodicTask.objects.update_or_create(
@@ -225,7 +229,7 @@ def test_two_beat_processes_import_each_slot_once(gazetteer):
             "enabled": True,
             "crontab": every_minute,
             "queue": queue,
-            "kwargs": json.dumps({"source": str(SAMPLE)}),
+            "kwargs": json.dumps({"source": str(listing)}),
         },
     )
     PeriodicTasks.update_changed()

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 
 from settlements.importing.vocabulary import header_terms, names_personal_data, term_key, value_terms
-from settlements.models import SYRIA_EXTENT
+from settlements.models import PCODE_PATTERN, SYRIA_EXTENT
 
 # HXL 1.1: the tag and the attributes a column must carry, per field. More specific first.
 HXL_FIELDS = [
@@ -113,6 +113,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Text that is not text: lone surrogates (a broken UTF-16 or JSON escape) and undecodable bytes.
 BROKEN = re.compile(r"[\ud800-\udfff\ufffd]")
 SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
+PCODE = re.compile(PCODE_PATTERN)
 
 
 def clean_text(text: str) -> str:
@@ -263,6 +264,8 @@ class RowParser:
 
 
 def _parser(name: str, decimal_comma: bool):
+    if name == "pcode":
+        return _parse_pcode
     if name in TEXT_FIELDS or name == "row_number":
         return None
     if name in VOCABULARY_FIELDS:
@@ -272,6 +275,13 @@ def _parser(name: str, decimal_comma: bool):
     if name in INTEGER_FIELDS:
         return lambda cell: _parse_count(cell, decimal_comma)
     return lambda cell: _parse_quantity(cell, decimal_comma)
+
+
+def _parse_pcode(cell) -> str | None:
+    text = _text(cell).strip()
+    if text and not PCODE.fullmatch(text):
+        raise ValueError(f"{text!r} is not a P-code (letters, digits and hyphens only)")
+    return text or None
 
 
 def _parse_coordinate(cell, decimal_comma: bool) -> float | None:

@@ -1,5 +1,7 @@
-"""Get a daily list's bytes from a path or from the configured source URL, within limits."""
+"""Get a daily list's bytes from a path or from the configured source URL, within limits: its size,
+each read's timeout and a deadline for the whole download, retries and redirects included."""
 
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,6 +31,18 @@ def check_url_allowed(url: str) -> None:
         raise SourceRefused("Fetching a list by URL needs SETTLEMENT_LIST_URL to name the source.")
     if _origin(url) != _origin(configured):
         raise SourceRefused(f"{url} is not on the configured list source ({configured}).")
+
+
+def check_queued_source(source: str) -> None:
+    """What a queued import (a task in the schedule, editable in the admin) may read: the configured
+    list's URL, or a file in the uploads folder. The command line, run by an operator, reads any path."""
+    if source.startswith(("http://", "https://")):
+        if source != settings.SETTLEMENT_LIST_URL:
+            raise SourceRefused(f"{source} is not the configured list (SETTLEMENT_LIST_URL).")
+        return
+    folder = Path(settings.IMPORT_UPLOAD_DIR).resolve()
+    if not Path(source).resolve().is_relative_to(folder):
+        raise SourceRefused(f"{source} is not in the uploads folder ({folder}, IMPORT_UPLOAD_DIR).")
 
 
 def _too_big(size: int) -> str:
@@ -62,9 +76,11 @@ def _session() -> requests.Session:
 
 def fetch_url(url: str) -> bytes:
     check_url_allowed(url)
+    deadline = time.monotonic() + settings.IMPORT_FETCH_DEADLINE
     # Redirects are followed by hand so that each hop is checked against the configured source.
     with _session() as session:
         for _hop in range(5):
+            _check_deadline(url, deadline)
             try:
                 response = session.get(url, timeout=settings.IMPORT_FETCH_TIMEOUT, stream=True, allow_redirects=False)
             except requests.RequestException as exc:
@@ -76,18 +92,26 @@ def fetch_url(url: str) -> bytes:
             if response.status_code != 200:
                 raise FetchError(f"{url} answered HTTP {response.status_code}.")
             try:
-                return _read_capped(response)
+                return _read_capped(response, url, deadline)
             except requests.RequestException as exc:
                 raise FetchError(f"Reading {url} failed: {exc.__class__.__name__}: {exc}") from exc
     raise FetchError(f"{url} redirected too many times.")
 
 
-def _read_capped(response: requests.Response) -> bytes:
+def _check_deadline(url: str, deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise FetchError(f"Fetching {url} took longer than {settings.IMPORT_FETCH_DEADLINE} s (IMPORT_FETCH_DEADLINE).")
+
+
+def _read_capped(response: requests.Response, url: str, deadline: float) -> bytes:
     declared = int(response.headers.get("Content-Length") or 0)
     if declared > settings.IMPORT_MAX_BYTES:
         raise SourceRefused(_too_big(declared))
     chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
+    # read1 returns what one socket read brings (each bounded by IMPORT_FETCH_TIMEOUT), so a server
+    # trickling bytes meets the deadline between reads.
+    while chunk := response.raw.read1(64 * 1024, decode_content=True):
+        _check_deadline(url, deadline)
         size += len(chunk)
         if size > settings.IMPORT_MAX_BYTES:
             raise SourceRefused(_too_big(size))
@@ -95,7 +119,9 @@ def _read_capped(response: requests.Response) -> bytes:
     return b"".join(chunks)
 
 
-def fetch(source: str) -> bytes:
+def fetch(source: str, *, queued: bool = False) -> bytes:
+    if queued:
+        check_queued_source(source)
     if source.startswith(("http://", "https://")):
         return fetch_url(source)
     return read_path(source)

@@ -76,12 +76,13 @@ class ImportResult:
 
 
 def import_from_source(source: str, **options) -> ImportResult:
-    """Fetch a path or URL and import it.
+    """Fetch a path or URL and import it (for a queued import, only one check_queued_source allows).
 
     A failed fetch is recorded as a failed run and then raised, so a scheduled import can retry it.
     """
+    queued = options.pop("queued", False)
     try:
-        content = fetch(source)
+        content = fetch(source, queued=queued)
     except (FetchError, SourceRefused) as exc:
         if not options.get("dry_run"):
             ImportRun.objects.create(

@@ -1,5 +1,7 @@
 """The coordinators' map: the page, its data layers and its popups."""
 
+import math
+
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import BadRequest
@@ -59,6 +61,10 @@ def within_bbox(request, queryset):
         west, south, east, north = (float(part) for part in raw.split(","))
     except ValueError:
         raise BadRequest("bbox must be west,south,east,north in degrees") from None
+    if not all(map(math.isfinite, (west, south, east, north))):
+        raise BadRequest("bbox must be four finite numbers")
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise BadRequest("bbox must have -180 <= west <= east <= 180 and -90 <= south <= north <= 90")
     return queryset.filter(location__intersects=Polygon.from_bbox((west, south, east, north)))
 
 
