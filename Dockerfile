@@ -14,8 +14,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     STATIC_ROOT=/app/var/static
 
+# postgresql-client: pg_dump and pg_restore for backup_database and restore_database.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 gettext curl \
+    && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 gettext curl postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

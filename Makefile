@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # DEBUG is off unless set (production's default); these local targets run with it on.
 export DEBUG ?= 1
 
-.PHONY: run test bench setup system venv assets database static messages lint check pytest clean
+.PHONY: run test bench backup restore setup system venv assets database static messages lint check pytest clean
 
 run: setup
 	$(MANAGE) load_gazetteer
@@ -27,6 +27,15 @@ bench: setup
 	$(BIN)/python bench/tables_bench.py
 	$(BIN)/python bench/matching_eval.py
 	$(BIN)/python bench/report.py
+
+# Backups of the whole database (docs/OPERATIONS.md): `make backup [BACKUP_DIR=...]`, and
+# `make restore FILE=... [FORCE=1]` into the database DATABASE_URL names.
+backup: venv
+	$(MANAGE) backup_database $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+restore: venv
+	@test -n "$(FILE)" || { echo "make restore FILE=path/to/backup.dump [FORCE=1]"; exit 2; }
+	$(MANAGE) restore_database "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
 
 setup: system venv database static messages
 
