@@ -36,8 +36,19 @@ keepalive = 5
 # Fresh processes now and then, so no slow leak outlives a day's traffic.
 max_requests = _int("WEB_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
-accesslog = "-"  # one line per request on stdout, for the container's log
+# Django writes the one line per request (aidtrack.logs, with the user and the time taken), so
+# gunicorn's own access log stays off; its start-up and worker messages go to stdout, as JSON
+# too with LOG_FORMAT=json.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "aidtrack.logs.json_formatter"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "loggers": {"gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False}},
+    }
 # The proxy in front (see AXES_PROXY_COUNT) may set X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

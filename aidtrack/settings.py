@@ -127,6 +127,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "aidtrack.logs.RequestLogMiddleware",  # first, so its line covers the whole request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -339,7 +340,7 @@ CELERY_TASK_TIME_LIMIT = min(30 * 60, CELERY_VISIBILITY_TIMEOUT * 5 // 6)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 5 // 6
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_IMPORTS = ["aidtrack.health"]
+CELERY_IMPORTS = ["aidtrack.health", "aidtrack.logs"]
 CELERY_HEARTBEAT_INTERVAL = 30
 CELERY_BEAT_SCHEDULE = {
     "celery-heartbeat": {
@@ -430,9 +431,32 @@ LEAFLET_CONFIG = {
     else [],
 }
 
+# Logs on stdout: one line per request and per task (aidtrack/logs.py), as text or, with
+# LOG_FORMAT=json, one JSON object per line; import lines carry their run's id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"import_run": {"()": "aidtrack.logs.ImportRunFilter"}},
+    "formatters": {
+        "text": {"()": "aidtrack.logs.TextFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "aidtrack.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["import_run"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler goes: its lines reach the one above, in the same format.
+        "django": {"handlers": [], "level": "INFO"},
+        # The request and task lines above say what these would repeat; their errors still show.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+    },
 }
+# Celery workers log through the configuration above, not a root logger of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

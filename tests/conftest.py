@@ -42,19 +42,20 @@ def celery_env(**overrides) -> dict[str, str]:
     }
 
 
-def start_celery_worker(queue: str, **env_overrides) -> subprocess.Popen:
-    """A real Celery worker process on the test Redis and the test database, consuming `queue`."""
+def start_celery_worker(queue: str, *, loglevel: str = "WARNING", output=None, **env_overrides) -> subprocess.Popen:
+    """A real Celery worker process on the test Redis and the test database, consuming `queue`
+    (its log, on stderr, to `output`, a file, when given)."""
     env = celery_env(**env_overrides)
     command = [sys.executable, "-m", "celery", "-A", "aidtrack", "worker", "--pool=solo", "--queues", queue]
     command += ["--hostname", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "--without-gossip", "--without-mingle"]
-    proc = subprocess.Popen([*command, "--loglevel", "WARNING"], cwd=ROOT, env=env)
+    proc = subprocess.Popen([*command, "--loglevel", loglevel], cwd=ROOT, env=env, stderr=output)
     proc.queue = queue
     return proc
 
 
-def start_gunicorn(env: dict[str, str]):
-    """gunicorn with the project's gunicorn.conf.py on a free loopback port, once it answers.
-    Returns the process and its base URL."""
+def start_gunicorn(env: dict[str, str], output=None):
+    """gunicorn with the project's gunicorn.conf.py on a free loopback port, once it answers
+    (its log, on stderr, to `output`, a file, when given). Returns the process and its base URL."""
     import socket
     import time
 
@@ -64,7 +65,7 @@ def start_gunicorn(env: dict[str, str]):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "gunicorn", "aidtrack.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env)
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stderr=output)
     url = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:

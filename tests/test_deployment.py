@@ -116,4 +116,4 @@ def test_gunicorn_sizes_itself_from_the_cpus_or_the_environment(env, expected):
     config = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.MULTILINE))
 
     assert {name: config[name] for name in expected} == {name: str(value) for name, value in expected.items()}
-    assert (config["accesslog"], config["errorlog"]) == ("-", "-")
+    assert (config["accesslog"], config["errorlog"]) == ("None", "-")  # requests: one line each, from Django

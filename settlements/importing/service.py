@@ -20,6 +20,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
 
+from aidtrack.logs import import_run_context
 from settlements import services
 from settlements.bulk import copy_rows
 from settlements.caching import data_changed
@@ -134,15 +135,17 @@ def import_list(
             when = timezone.localtime(earlier.started_at).strftime("%H:%M")
             return _finish(result, ImportRun.Status.SKIPPED, f"This schedule slot was already imported at {when}.")
         _start(result)
-        try:
-            with _cyclic_gc_paused():
-                _import(content, result, list_date)
-        except ImportFailed as exc:
-            return _finish(result, ImportRun.Status.FAILED, str(exc))
-        except Exception as exc:
-            log.exception("import of %s failed", source)
-            _finish(result, ImportRun.Status.FAILED, f"Unexpected error, nothing was written: {exc!r}")
-            raise
+        with import_run_context(run.pk):
+            log.info("importing %s (attempt %d)", source, run.attempts, extra={"source": source[:500]})
+            try:
+                with _cyclic_gc_paused():
+                    _import(content, result, list_date)
+            except ImportFailed as exc:
+                return _finish(result, ImportRun.Status.FAILED, str(exc))
+            except Exception as exc:
+                log.exception("import of %s failed", source)
+                _finish(result, ImportRun.Status.FAILED, f"Unexpected error, nothing was written: {exc!r}")
+                raise
     return result
 
 
@@ -320,6 +323,17 @@ def _finish(result: ImportResult, status: str, error: str) -> ImportResult:
     run.status, run.error, run.finished_at = status, error, timezone.now()
     if not result.dry_run:
         run.save()
+    counts = run.counts()
+    with import_run_context(run.pk):
+        log.log(
+            logging.ERROR if status == ImportRun.Status.FAILED else logging.INFO,
+            "import %s%s: %s rows, %s matched, %s created, %s to review, %s errors%s",
+            status,
+            " (dry run)" if result.dry_run else "",
+            *(counts.get(key, 0) for key in ("rows", "matched", "created", "unmatched", "errors")),
+            f"; {error}" if error else "",
+            extra={"status": status, "counts": counts},
+        )
     return result
 
 
