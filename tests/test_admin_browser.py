@@ -11,10 +11,15 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def test_staff_add_a_request_whose_location_is_picked_on_the_map(page, live_server, gazetteer):
+    """Under the same strict Content-Security-Policy as every page: the widget's inline scripts run
+    by the request's nonce (and the page fixture fails the test on any violation the browser reports)."""
     factories.user(role=STAFF, username="huda")
     log_in(page, live_server, "huda")
 
-    page.goto(f"{live_server.url}/admin/settlements/aidrequest/add/")
+    response = page.goto(f"{live_server.url}/admin/settlements/aidrequest/add/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self' 'nonce-" in policy and "style-src 'self';" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     # The settlement picker searches as staff type, here by P-code.
     page.click("#id_settlement + .select2 .select2-selection")
     page.fill(".select2-search__field", "C3315")
