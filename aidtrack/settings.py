@@ -285,6 +285,13 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Table exports: CSV, HXL and GeoJSON stream; a spreadsheet of more rows than this is built by a
+# worker and kept in EXPORT_DIR for EXPORT_LIFETIME_HOURS, for the user who asked.
+EXPORT_BACKGROUND_ROWS = envint("EXPORT_BACKGROUND_ROWS", 20_000)
+EXPORT_LIFETIME_HOURS = envint("EXPORT_LIFETIME_HOURS", 24)
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / "var" / "exports"))
+EXPORT_QUEUE = os.environ.get("EXPORT_QUEUE", "celery")  # a queue of their own keeps them from delaying imports
+
 # `make backup` (manage.py backup_database) writes pg_dump files here; docs/OPERATIONS.md.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "var" / "backups"))
 BACKUP_COMPRESSION = envint("BACKUP_COMPRESSION", 6)  # pg_dump's zlib level, 0-9
@@ -340,7 +347,7 @@ CELERY_TASK_TIME_LIMIT = min(30 * 60, CELERY_VISIBILITY_TIMEOUT * 5 // 6)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 5 // 6
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_IMPORTS = ["aidtrack.health", "aidtrack.logs"]
+CELERY_IMPORTS = ["aidtrack.health", "aidtrack.logs", "settlements.exports.tasks"]
 CELERY_HEARTBEAT_INTERVAL = 30
 CELERY_BEAT_SCHEDULE = {
     "celery-heartbeat": {
@@ -348,6 +355,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": CELERY_HEARTBEAT_INTERVAL,
         "options": {"expires": CELERY_HEARTBEAT_INTERVAL},
     },
+    "delete-expired-exports": {"task": "settlements.delete_expired_exports", "schedule": 3600},
 }
 # /healthz calls Celery unhealthy when no worker has recorded a heartbeat for this long.
 CELERY_HEARTBEAT_MAX_AGE = envint("CELERY_HEARTBEAT_MAX_AGE", 4 * CELERY_HEARTBEAT_INTERVAL)

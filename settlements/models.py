@@ -885,3 +885,4 @@ class UserPreference(models.Model):
 
 # Models of the settlements app that live in their own subpackages.
 from settlements.corrections.models import FigureConflict, FigureCorrection  # noqa: E402, F401
+from settlements.exports.models import ExportJob  # noqa: E402, F401

@@ -62,6 +62,12 @@ def area_name(*paths: str):
     return Coalesce(*names) if len(names) > 1 else names[0]
 
 
+def stable_order(queryset):
+    """The chosen order, then the primary key, so pages and exports never repeat or skip a row."""
+    ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+    return queryset.order_by(*ordering, "pk")
+
+
 @dataclass(frozen=True)
 class Table:
     name: str

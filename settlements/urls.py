@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from settlements.models import PCODE_PATTERN
-from settlements.views import imports, maps, tables
+from settlements.views import exports, imports, maps, tables
 
 
 class PcodeConverter:
@@ -38,4 +38,11 @@ table_patterns = [
     path("camps/", tables.camp_table, name="camps"),
     path("camps/<int:pk>/", tables.camp_detail, name="camp"),
     path("requests/", tables.request_table, name="requests"),
+]
+
+export_patterns = [
+    path("", exports.export_list, name="list"),
+    path("<uuid:token>/", exports.export_detail, name="detail"),
+    path("<uuid:token>/status.json", exports.export_status, name="status"),
+    path("<uuid:token>/download", exports.export_download, name="download"),
 ]

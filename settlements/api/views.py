@@ -10,7 +10,7 @@ from rest_framework.filters import OrderingFilter
 from settlements import services
 from settlements.api import serializers
 from settlements.api.pagination import CursorPagination, GeoCursorPagination
-from settlements.exports import export_response, neutralise
+from settlements.exports.formats import export_response, neutralise
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import (
     AdminArea,

@@ -5,16 +5,18 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from settlements.caching import cached
 from settlements.corrections import selectors as corrections
-from settlements.exports import FORMATS, export_response
+from settlements.exports import services as exporting
+from settlements.exports.formats import FORMATS, export_response
 from settlements.models import AidRequest, Camp, Delivery, ListEntry, Settlement
 from settlements.pagination import EstimatedCountPaginator
 from settlements.places import local_name
-from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS, Table
+from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS, Table, stable_order
 from settlements.views.common import can_view, canonical_parameters, filtered
 from settlements.views.maps import admin_link
 
@@ -31,12 +33,6 @@ def row_link(table: Table, row: dict) -> str:
     return reverse("tables:camp", args=[row["camp_id"]])
 
 
-def stable_order(queryset):
-    """The chosen order, then the primary key, so pages never repeat or skip a row."""
-    ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
-    return queryset.order_by(*ordering, "pk")
-
-
 def deliveries_by_request(request_ids) -> dict[int, list[Delivery]]:
     found = defaultdict(list)
     deliveries = Delivery.objects.filter(request_id__in=request_ids).select_related("delivering_organization")
@@ -51,6 +47,11 @@ def table_page(request, table: Table, queryset):
     if export:
         if export not in FORMATS:
             raise BadRequest(f"export must be one of {', '.join(FORMATS)}")
+        if exporting.runs_in_background(export, filterset.qs):
+            job = exporting.start_export(
+                user=request.user, table=table, export=export, query=request.GET, language=get_language()
+            )
+            return redirect("exports:detail", token=job.token)
         return export_response(table, table.rows(stable_order(filterset.qs)), export, request.GET.dict())
 
     # Page through primary keys alone, then build just this page's rows: PostgreSQL skips the

@@ -1,7 +1,8 @@
 """Exports of exactly the filtered rows a table shows: CSV, XLSX, GeoJSON and HXL.
 
 CSV, HXL and GeoJSON stream from a server-side cursor; XLSX goes through openpyxl's write-only
-workbook, which keeps rows in a temporary file. Neither holds the rows in memory. Text that a
+workbook, which keeps rows in a temporary file. Neither holds the rows in memory. A spreadsheet of
+more than EXPORT_BACKGROUND_ROWS rows is built by a worker instead (services.py). Text that a
 spreadsheet would run as a formula (starting with = + - @, tab or carriage return) is written
 with a leading apostrophe, so it shows as the text it is.
 """
@@ -105,13 +106,17 @@ def plain(value):
     return value
 
 
-def xlsx_file(table: Table, rows):
+def xlsx_file(table: Table, rows, progress=None):
+    """The rows as a workbook in a temporary file, in constant memory: openpyxl's write-only mode
+    writes each row out as it comes. `progress(rows_written)` is called every CHUNK_ROWS rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(table.title)[:31])
     sheet.append(headers(table))
     columns = [column.shows() for column in table.columns]
-    for row in iterate(rows):
+    for written, row in enumerate(iterate(rows), start=1):
         sheet.append([cell(shows, row) for shows in columns])
+        if progress is not None and written % CHUNK_ROWS == 0:
+            progress(written)
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it when sent)
     workbook.save(handle)
     handle.seek(0)
