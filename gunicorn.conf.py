@@ -28,6 +28,9 @@ bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)
 threads = _int("WEB_THREADS", 4)
+# A worker takes a connection only while it has a thread free for it: otherwise a worker whose
+# threads all stream exports would queue /healthz behind them while another worker sits idle.
+worker_connections = threads
 # A worker that stops answering its arbiter this long is restarted; with threads a slow request
 # does not count against it, only a stuck process does.
 timeout = _int("WEB_TIMEOUT", 60)

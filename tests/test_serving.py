@@ -1,0 +1,72 @@
+"""gunicorn as deployed (gunicorn.conf.py's threaded workers, sized from this machine's CPUs): large
+exports streaming to eight people at once leave /healthz and the map answering."""
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+import requests
+from django.test import Client
+
+from aidtrack.health import record_heartbeat
+from settlements.models import AidRequest, Settlement
+from settlements.roles import COORDINATOR
+from tests import factories
+from tests.conftest import celery_env, start_gunicorn, stop
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+EXPORTS = 8
+REQUESTS_EXPORTED = 40_000
+LIMIT_SECONDS = 1.0
+
+
+@pytest.fixture
+def many_requests(gazetteer):
+    settlements = list(Settlement.objects.values_list("pk", flat=True)[:500])
+    AidRequest.objects.bulk_create(
+        AidRequest(
+            settlement_id=settlements[i % len(settlements)],
+            category=AidRequest.Category.FOOD,
+            quantity=Decimal(10 + i % 90),
+            unit=AidRequest.Unit.TONNES,
+        )
+        for i in range(REQUESTS_EXPORTED)
+    )
+
+
+def test_eight_large_exports_leave_healthz_and_the_map_answering_within_a_second(many_requests):
+    client = Client()
+    client.force_login(factories.user(role=COORDINATOR, username="hala"))
+    cookies = {"sessionid": client.cookies["sessionid"].value}
+    proc, url = start_gunicorn(celery_env(LOG_LEVEL="WARNING"))  # the configuration's own sizes
+    exported, probes = [], {"/healthz": [], "/map/": []}
+
+    def export():
+        with requests.get(f"{url}/requests/?export=csv", cookies=cookies, stream=True, timeout=120) as response:
+            exported.append((response.status_code, sum(chunk.count(b"\n") for chunk in response.iter_content(65536))))
+
+    try:
+        record_heartbeat()
+        threads = [threading.Thread(target=export) for _ in range(EXPORTS)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)  # every export has started streaming
+        while any(thread.is_alive() for thread in threads):
+            for path, times in probes.items():
+                started = time.perf_counter()
+                response = requests.get(f"{url}{path}", cookies=cookies, timeout=30)
+                times.append((time.perf_counter() - started, response.status_code))
+            time.sleep(0.1)
+        for thread in threads:
+            thread.join()
+    finally:
+        stop(proc)
+
+    assert exported == [(200, REQUESTS_EXPORTED + 1)] * EXPORTS  # each whole: the header and every row
+    for path, times in probes.items():
+        assert len(times) >= 5, (path, times)  # the exports took long enough to be probed repeatedly
+        assert {status for _, status in times} == {200}, (path, times)
+        slowest = max(seconds for seconds, _ in times)
+        assert slowest < LIMIT_SECONDS, f"{path} took {slowest:.2f} s while {EXPORTS} exports ran"
