@@ -32,7 +32,8 @@ RUN export DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_
     && python manage.py collectstatic --noinput --verbosity 0
 RUN DEBUG=1 python manage.py compilemessages --verbosity 0
 
-RUN useradd --system --home /app aidtrack && chown -R aidtrack /app/var
+RUN useradd --system --home /app aidtrack \
+    && mkdir -p /app/var/exports /app/var/uploads /app/var/backups && chown -R aidtrack /app/var
 USER aidtrack
 
 EXPOSE 8000

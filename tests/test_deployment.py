@@ -117,3 +117,12 @@ def test_gunicorn_sizes_itself_from_the_cpus_or_the_environment(env, expected):
 
     assert {name: config[name] for name in expected} == {name: str(value) for name, value in expected.items()}
     assert (config["accesslog"], config["errorlog"]) == ("None", "-")  # requests: one line each, from Django
+
+
+def test_web_and_workers_share_the_folders_one_writes_and_the_other_reads():
+    """A worker builds a large export that web hands out; web keeps an upload that a worker imports."""
+    for folder in ("exports", "uploads"):
+        mounts = {name: set(SERVICES[name].get("volumes", [])) for name in ("web", "worker")}
+        assert all(f"{folder}:/app/var/{folder}" in mounted for mounted in mounts.values()), mounts
+        assert folder in COMPOSE["volumes"]
+    assert "mkdir -p /app/var/exports /app/var/uploads" in (ROOT / "Dockerfile").read_text()
