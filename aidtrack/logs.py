@@ -65,7 +65,9 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        user = getattr(request, "user", None)
+        # The user only if the request already looked them up (Django's auth middleware caches them
+        # here): asking now would cost a session query, and fail if the database has just gone.
+        user = getattr(request, "_cached_user", None)
         fields = {
             "method": request.method,
             "path": request.get_full_path(),

@@ -126,3 +126,13 @@ def test_web_and_workers_share_the_folders_one_writes_and_the_other_reads():
         assert all(f"{folder}:/app/var/{folder}" in mounted for mounted in mounts.values()), mounts
         assert folder in COMPOSE["volumes"]
     assert "mkdir -p /app/var/exports /app/var/uploads" in (ROOT / "Dockerfile").read_text()
+
+
+def test_every_variable_the_code_reads_is_documented_in_the_readme():
+    readers = r'(?:envint|envbool|envlist|envurl|os\.environ\.get|_int)\("([A-Z][A-Z0-9_]+)"'
+    sources = [SETTINGS_SOURCE, (ROOT / "gunicorn.conf.py").read_text()]
+    names = {name for source in sources for name in re.findall(readers, source)}
+    readme = (ROOT / "README.md").read_text()
+
+    assert len(names) > 50
+    assert sorted(name for name in names if f"`{name}`" not in readme) == []

@@ -7,10 +7,13 @@ import uuid
 
 import pytest
 import requests
+from django.test import Client
 
 from aidtrack.logs import ImportRunFilter, TextFormatter, import_run_context
 from settlements.models import ImportRun
+from settlements.roles import COORDINATOR
 from settlements.tasks import import_daily_list
+from tests import factories
 from tests.conftest import celery_env, start_celery_worker, start_gunicorn, stop
 from tests.test_import_task import SAMPLE, wait_for
 
@@ -24,24 +27,29 @@ def json_lines(path) -> list[dict]:
 
 
 def test_gunicorn_writes_one_json_line_per_request(gazetteer, tmp_path):
+    client = Client()
+    user = factories.user(role=COORDINATOR, username="rima")
+    client.force_login(user)
+    cookies = {"sessionid": client.cookies["sessionid"].value}
     log = tmp_path / "web.log"
     with log.open("w") as output:
         proc, url = start_gunicorn(celery_env(LOG_FORMAT="json", WEB_CONCURRENCY="1"), output=output)
         try:
             marker = uuid.uuid4().hex
             statuses = [
-                requests.get(f"{url}{path}?m={marker}", timeout=10, allow_redirects=False).status_code
-                for path in ("/", "/nowhere/")
+                requests.get(f"{url}{path}?m={marker}", timeout=10, allow_redirects=False, cookies=jar).status_code
+                for path, jar in (("/", {}), ("/nowhere/", {}), ("/map/", cookies))
             ]
         finally:
             stop(proc)
 
     lines = json_lines(log)
     mine = [line for line in lines if marker in line.get("path", "")]
-    assert statuses == [302, 404]
-    assert [(line["method"], line["path"].split("?")[0], line["status"]) for line in mine] == [
-        ("GET", "/", 302),
-        ("GET", "/nowhere/", 404),
+    assert statuses == [302, 404, 200]
+    assert [(line["method"], line["path"].split("?")[0], line["status"], line["user"]) for line in mine] == [
+        ("GET", "/", 302, None),
+        ("GET", "/nowhere/", 404, None),
+        ("GET", "/map/", 200, user.pk),
     ]
     assert all(line["logger"] == "aidtrack.request" and line["duration_ms"] >= 0 for line in mine)
     assert {"time", "level", "message"} <= set(mine[0])

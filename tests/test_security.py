@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import secrets
 import subprocess
 import sys
 
@@ -16,6 +17,7 @@ from settlements.roles import COORDINATOR
 from tests import factories
 from tests.browser import PASSWORD
 from tests.conftest import ROOT
+from tests.test_deployment import ENV_EXAMPLE
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +25,14 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def test_the_deployment_check_reports_nothing_with_production_settings():
+    """The documented production environment: .env.example with a real key in it."""
     env = {
         **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "k" * 20 + "-production-secret-for-the-check-" + "z" * 20,
-        "ALLOWED_HOSTS": "aidtrack.example.org",
-        "CSRF_TRUSTED_ORIGINS": "https://aidtrack.example.org",
+        **ENV_EXAMPLE,
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_SETTINGS_MODULE": "aidtrack.settings",
     }
+    assert env["DEBUG"] == "0" and env["ALLOWED_HOSTS"] and env["CSRF_TRUSTED_ORIGINS"].startswith("https://")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
         cwd=ROOT,
