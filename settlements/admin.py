@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, Count, F, Func, Q, Value
-from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -12,6 +11,7 @@ from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from settlements import services
+from settlements.coordination.inlines import InRequestUnitFormSet, PledgeInline
 from settlements.matching import name_key
 from settlements.models import (
     AdminArea,
@@ -233,21 +233,12 @@ class CampAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletGeoAdmi
         return f"{obj.population:,} (estimate)" if obj.population_is_estimate else f"{obj.population:,}"
 
 
-class DeliveryInlineFormSet(BaseInlineFormSet):
-    """Deliveries under a request are counted in that request's unit, set here rather than typed."""
-
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        form.instance.unit = self.instance.unit
-        return form
-
-
 class DeliveryInline(admin.TabularInline):
     model = Delivery
-    formset = DeliveryInlineFormSet
-    fields = ["quantity", "unit", "delivered_on", "delivering_organization", "notes"]
+    formset = InRequestUnitFormSet
+    fields = ["quantity", "unit", "delivered_on", "delivering_organization", "pledge", "notes"]
     readonly_fields = ["unit"]
-    autocomplete_fields = ["delivering_organization"]
+    autocomplete_fields = ["delivering_organization", "pledge"]
     extra = 0
 
     def get_queryset(self, request):
@@ -266,6 +257,8 @@ class AidRequestAdmin(RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdm
         "quantity_display",
         "delivered_display",
         "gap_display",
+        "pledged_display",
+        "uncovered_display",
         "needed_by",
         "requesting_organization",
     ]
@@ -282,9 +275,10 @@ class AidRequestAdmin(RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdm
         "description",
     ]
     autocomplete_fields = ["settlement", "camp", "requesting_organization"]
-    readonly_fields = ["status", "status_set_by_staff", "delivered_display", "gap_display", "source"]
+    readonly_fields = ["status", "status_set_by_staff", "delivered_display", "pledged_display", "uncovered_display"]
+    readonly_fields += ["gap_display", "source"]
     readonly_fields += ["created_at", "created_by", "updated_at", "updated_by"]
-    inlines = [DeliveryInline]
+    inlines = [PledgeInline, DeliveryInline]
     actions = ["mark_met", "mark_cancelled", "reopen"]
     fieldsets = [
         (_("Target: one settlement or one camp"), {"fields": ["settlement", "camp", "location"]}),
@@ -292,7 +286,10 @@ class AidRequestAdmin(RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdm
             _("Need"),
             {"fields": ["category", "quantity", "unit", "priority", "needed_by", "requesting_organization"]},
         ),
-        (_("Progress"), {"fields": ["status", "status_set_by_staff", "delivered_display", "gap_display"]}),
+        (
+            _("Progress"),
+            {"fields": ["status", "status_set_by_staff", "delivered_display", "pledged_display", "uncovered_display"]},
+        ),
         (None, {"fields": ["description", "source", "created_at", "created_by", "updated_at", "updated_by"]}),
     ]
 
@@ -314,6 +311,14 @@ class AidRequestAdmin(RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdm
     @admin.display(description=_("gap"), ordering="gap")
     def gap_display(self, obj):
         return f"{format_quantity(obj.gap)}" if obj.pk else "-"
+
+    @admin.display(description=_("pledged"), ordering="pledged")
+    def pledged_display(self, obj):
+        return f"{format_quantity(obj.pledged)}" if obj.pk else "-"
+
+    @admin.display(description=_("uncovered"), ordering="uncovered")
+    def uncovered_display(self, obj):
+        return f"{format_quantity(obj.uncovered)}" if obj.pk else "-"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -348,7 +353,7 @@ class DeliveryAdmin(RecordsEditorMixin, SimpleHistoryAdmin):
     ]
     list_filter = [DeliveryGovernorateFilter, "request__category", "delivered_on"]
     search_fields = ["request__settlement__name_en", "request__camp__name_en", "request__settlement__pcode", "notes"]
-    autocomplete_fields = ["request", "delivering_organization"]
+    autocomplete_fields = ["request", "delivering_organization", "pledge"]
     date_hierarchy = "delivered_on"
     readonly_fields = ["created_at", "created_by"]
 
@@ -462,4 +467,5 @@ class ReviewItemAdmin(admin.ModelAdmin):
 
 
 # Admin pages of the app's subpackages.
+from settlements.coordination import admin as coordination_admin  # noqa: E402, F401
 from settlements.corrections import admin as corrections_admin  # noqa: E402, F401

@@ -11,7 +11,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 
 from settlements import services
-from settlements.models import AdminArea, AidRequest, Camp, Organization, Settlement
+from settlements.models import AdminArea, AidRequest, Camp, Organization, Pledge, Settlement
 
 DEMO_NOTE = "Demo data loaded by `make run`: illustrative figures, not a real assessment."
 
@@ -23,6 +23,7 @@ ORGANIZATIONS = [
 ]
 
 # (camp, category, tonnes requested, priority, requesting organisation, [(tonnes delivered, days ago, by)])
+# A delivery by an organisation that pledged to the same request is recorded against its pledge.
 NEEDS = [
     (
         "Rukban",
@@ -35,6 +36,12 @@ NEEDS = [
     ("Rukban", AidRequest.Category.MEDICINE, "50", AidRequest.Priority.CRITICAL, "WHO", [("15", 12, "SARC")]),
     ("Akerbat", AidRequest.Category.FOOD, "350", AidRequest.Priority.HIGH, "WFP", [("100", 9, "WFP")]),
     ("Akerbat", AidRequest.Category.MEDICINE, "30", AidRequest.Priority.HIGH, "WHO", []),
+]
+# (camp, category, tonnes pledged, expected in days, pledging organisation, status)
+PLEDGES = [
+    ("Rukban", AidRequest.Category.FOOD, "200", 10, "WFP", Pledge.Status.PLEDGED),
+    ("Rukban", AidRequest.Category.MEDICINE, "20", 3, "WHO", Pledge.Status.IN_TRANSIT),
+    ("Akerbat", AidRequest.Category.FOOD, "150", 5, "WFP", Pledge.Status.PLEDGED),
 ]
 
 
@@ -79,7 +86,7 @@ def _camps(orgs: dict[str, Organization]) -> dict[str, Camp]:
 
 @transaction.atomic
 def load_demo_data() -> bool:
-    """Add the demo camps, organisations, requests and deliveries; False when they were already there."""
+    """Add the demo camps, organisations, requests, pledges and deliveries; False when they were already there."""
     if Camp.objects.filter(notes=DEMO_NOTE).exists():
         return False
     orgs = {}
@@ -100,12 +107,25 @@ def load_demo_data() -> bool:
         )
         aid_request.full_clean()
         aid_request.save()
+        pledges = {}
+        for pledged_camp, pledged_category, pledged, days_ahead, by, status in PLEDGES:
+            if (pledged_camp, pledged_category) == (camp, category):
+                pledges[by] = Pledge.objects.create(
+                    organization=orgs[by],
+                    request=aid_request,
+                    quantity=Decimal(pledged),
+                    unit=aid_request.unit,
+                    expected_on=today + datetime.timedelta(days=days_ahead),
+                    status=status,
+                    notes=DEMO_NOTE,
+                )
         for delivered, days_ago, by in deliveries:
             services.record_delivery(
                 request=aid_request,
                 quantity=Decimal(delivered),
                 delivered_on=today - datetime.timedelta(days=days_ago),
                 delivering_organization=orgs[by],
+                pledge=pledges.get(by),
                 notes=DEMO_NOTE,
             )
     return True

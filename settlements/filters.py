@@ -122,6 +122,7 @@ class TargetFilterSet(df.FilterSet):
     category = df.ChoiceFilter(label=_("Open need"), choices=AidRequest.Category.choices, method="filter_category")
     priority = df.ChoiceFilter(label=_("Most urgent need"), choices=PRIORITY_CHOICES, method="filter_priority")
     status = df.ChoiceFilter(label=_("Request status"), choices=AidRequest.Status.choices, method="filter_status")
+    uncovered = yes_no(_("Need nobody covers"), method="filter_uncovered")
     q = df.CharFilter(label=_("Search"), method="filter_text")
 
     def requests(self, **conditions):
@@ -144,6 +145,11 @@ class TargetFilterSet(df.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(Exists(self.requests(status=value)))
+
+    def filter_uncovered(self, queryset, name, value):
+        """An open request with something nobody has delivered or pledged (or, with no, none such)."""
+        uncovered = self.requests(status__in=AidRequest.OPEN_STATUSES).with_progress().filter(uncovered__gt=0)
+        return queryset.filter(Exists(uncovered) if value else ~Exists(uncovered))
 
 
 class SettlementFilterSet(TargetFilterSet):
@@ -206,6 +212,7 @@ class AidRequestFilterSet(df.FilterSet):
     status = df.ChoiceFilter(label=_("Status"), choices=AidRequest.Status.choices)
     on_list = yes_no(_("On the latest list"), field_name="settlement__on_latest_list")
     stale = yes_no(_("Stale"), method="filter_stale")
+    uncovered = yes_no(_("Need nobody covers"), method="filter_uncovered")
     source = df.ChoiceFilter(label=_("Source"), choices=AidRequest.Source.choices)
     target = df.ChoiceFilter(
         label=_("For"), choices=[("settlement", _("settlements")), ("camp", _("camps"))], method="filter_target"
@@ -234,6 +241,12 @@ class AidRequestFilterSet(df.FilterSet):
 
     def filter_stale(self, queryset, name, value):
         return queryset.filter(stale_condition("settlement__last_confirmed", value))
+
+    def filter_uncovered(self, queryset, name, value):
+        """Open requests with something nobody has delivered or pledged (or, with no, the rest)."""
+        covered = AidRequest.objects.with_progress().filter(pk=OuterRef("pk"), uncovered__gt=0)
+        condition = Q(status__in=AidRequest.OPEN_STATUSES) & Exists(covered)
+        return queryset.filter(condition if value else ~condition)
 
     def filter_target(self, queryset, name, value):
         return queryset.filter(**{f"{value}__isnull": False})

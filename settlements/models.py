@@ -326,15 +326,52 @@ def delivered_total(request_ref="pk"):
     return Coalesce(Subquery(per_request), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
 
 
+def pledged_total(request_ref="pk"):
+    """SQL for what open pledges to the request still promise: their quantities less what was
+    delivered against them (an open pledge has had less delivered than it promised)."""
+
+    open_pledges = Pledge.objects.filter(request=OuterRef(request_ref), status__in=Pledge.OPEN_STATUSES)
+    promised = open_pledges.values("request").annotate(total=Sum("quantity")).values("total")
+    arrived = (
+        Delivery.objects.filter(
+            request=OuterRef(request_ref), pledge__isnull=False, pledge__status__in=Pledge.OPEN_STATUSES
+        )
+        .values("request")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Greatest(
+        Coalesce(Subquery(promised), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
+        - Coalesce(Subquery(arrived), Value(Decimal(0)), output_field=QUANTITY_OUTPUT),
+        Value(Decimal(0)),
+        output_field=QUANTITY_OUTPUT,
+    )
+
+
 class AidRequestQuerySet(models.QuerySet):
     def with_progress(self):
-        """Annotate `delivered` (sum of deliveries) and `gap` (what is still missing), computed in SQL."""
-        return self.annotate(delivered=delivered_total()).annotate(
-            gap=Greatest(models.F("quantity") - models.F("delivered"), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
+        """The one definition of a request's progress, computed in SQL:
+
+        - `delivered`: the sum of its deliveries;
+        - `gap`: what is still missing (quantity - delivered, not below zero);
+        - `pledged`: what open pledges still promise;
+        - `uncovered`: what nobody has delivered or promised (quantity - delivered - pledged, not below zero).
+        """
+        zero = Value(Decimal(0))
+        return (
+            self.annotate(delivered=delivered_total(), pledged=pledged_total())
+            .annotate(gap=Greatest(models.F("quantity") - models.F("delivered"), zero, output_field=QUANTITY_OUTPUT))
+            .annotate(
+                uncovered=Greatest(
+                    models.F("quantity") - models.F("delivered") - models.F("pledged"),
+                    zero,
+                    output_field=QUANTITY_OUTPUT,
+                )
+            )
         )
 
     def progress_totals(self) -> dict[str, Decimal]:
-        """Requested, delivered and gap summed over these requests; filter to one unit first.
+        """Requested, delivered, gap, pledged and uncovered summed over these requests; filter to one unit first.
 
         Grouped by unit rather than aggregated, so PostgreSQL sums the delivered subquery in place.
         """
@@ -342,9 +379,15 @@ class AidRequestQuerySet(models.QuerySet):
             self.with_progress()
             .order_by()
             .values("unit")
-            .annotate(requested_sum=Sum("quantity"), delivered_sum=Sum("delivered"), gap_sum=Sum("gap"))
+            .annotate(
+                requested_sum=Sum("quantity"),
+                delivered_sum=Sum("delivered"),
+                gap_sum=Sum("gap"),
+                pledged_sum=Sum("pledged"),
+                uncovered_sum=Sum("uncovered"),
+            )
         )
-        totals = {"requested": Decimal(0), "delivered": Decimal(0), "gap": Decimal(0)}
+        totals = dict.fromkeys(("requested", "delivered", "gap", "pledged", "uncovered"), Decimal(0))
         for row in per_unit:
             for name in totals:
                 totals[name] += row[f"{name}_sum"]
@@ -568,6 +611,15 @@ class Delivery(models.Model):
         on_delete=models.SET_NULL,
         related_name="deliveries",
     )
+    # The pledge this delivery fulfils, if any: recording it moves the pledge on.
+    pledge = models.ForeignKey(
+        "settlements.Pledge",
+        verbose_name=_("pledge"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -603,6 +655,10 @@ class Delivery(models.Model):
 
     def clean(self):
         super().clean()
+        if self.pledge_id and self.request_id and self.pledge.request_id != self.request_id:
+            raise ValidationError({"pledge": _("This pledge answers another request.")})
+        if self.pledge_id and not self.delivering_organization_id:
+            self.delivering_organization_id = self.pledge.organization_id
         if self.request_id and self.unit and self.unit != self.request.unit:
             raise ValidationError(
                 {
@@ -884,5 +940,6 @@ class UserPreference(models.Model):
 
 
 # Models of the settlements app that live in their own subpackages.
+from settlements.coordination.models import Pledge  # noqa: E402
 from settlements.corrections.models import FigureConflict, FigureCorrection  # noqa: E402, F401
 from settlements.exports.models import ExportJob  # noqa: E402, F401

@@ -1,7 +1,7 @@
 """The two working roles. Superusers can do everything; these groups cover everyone else.
 
 Coordinator: reads everything, changes nothing.
-Staff: enters and corrects camps, aid requests, deliveries and organisations, adds settlements
+Staff: enters and corrects camps, aid requests, pledges, deliveries and organisations, adds settlements
 and their aliases, resolves import review items and conflicts with corrected figures, and starts
 imports; never deletes a settlement and never manages users.
 """
@@ -21,6 +21,7 @@ STAFF_RIGHTS = {
     "organization": ["view", "add", "change"],
     "aidrequest": ["view", "add", "change", "delete"],
     "delivery": ["view", "add", "change", "delete"],
+    "pledge": ["view", "add", "change", "delete"],
     "reviewitem": ["view", "change"],
     "figureconflict": ["view", "change"],
     "importrun": ["run_import"],

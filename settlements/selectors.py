@@ -132,13 +132,20 @@ def governorate_needs(requests) -> str:
 
 
 def needs_by_category(requests) -> list[dict]:
-    """Open needs summed per category and unit: requested, delivered, gap."""
+    """Open needs summed per category and unit: requested, delivered, gap, pledged, uncovered."""
     totals = (
         requests.filter(status__in=AidRequest.OPEN_STATUSES)
         .with_progress()
         .order_by()
         .values("category", "unit")
-        .annotate(requested=Sum("quantity"), delivered_sum=Sum("delivered"), gap_sum=Sum("gap"), count=Count("pk"))
+        .annotate(
+            requested=Sum("quantity"),
+            delivered_sum=Sum("delivered"),
+            gap_sum=Sum("gap"),
+            pledged_sum=Sum("pledged"),
+            uncovered_sum=Sum("uncovered"),
+            count=Count("pk"),
+        )
         .order_by("category", "unit")
     )
     labels = dict(AidRequest.Category.choices)
@@ -151,6 +158,8 @@ def needs_by_category(requests) -> list[dict]:
             "requested": format_quantity(row["requested"]),
             "delivered": format_quantity(row["delivered_sum"]),
             "gap": format_quantity(row["gap_sum"]),
+            "pledged": format_quantity(row["pledged_sum"]),
+            "uncovered": format_quantity(row["uncovered_sum"]),
         }
         for row in totals
     ]

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from settlements.caching import data_changed
+from settlements.coordination.models import Pledge
+from settlements.coordination.services import pledges_affected, refresh_pledge_status
 from settlements.corrections.services import held_figures_join, reconcile_list, record_corrections
 from settlements.models import (
     AidRequest,
@@ -55,7 +57,7 @@ def _requests_affected(obj, previous_request_id=None) -> set[int]:
 
 @transaction.atomic
 def save_record(*, obj, user, validate: bool = True, previous_request_id: int | None = None, corrects: bool = True):
-    """Save a settlement, camp, organisation, aid request or delivery as `user` edited it.
+    """Save a settlement, camp, organisation, aid request, pledge or delivery as `user` edited it.
 
     The admin and the API both come here: the record is validated (the admin's form has done it
     already), stamped with its editor, recorded in the edit history under that user, the progress
@@ -73,10 +75,12 @@ def save_record(*, obj, user, validate: bool = True, previous_request_id: int | 
     if hasattr(obj, "updated_by_id"):
         obj.updated_by = user
     obj._history_user = user  # simple_history: the editor even when no Django request carries them
+    pledges = pledges_affected(obj)
     obj.save()
     if before is not None:
         record_corrections(settlement=obj, before=before, user=user)
     refresh_request_status(request_ids=_requests_affected(obj, previous_request_id))
+    refresh_pledge_status(pledge_ids=pledges | ({obj.pk} if isinstance(obj, Pledge) else set()))
     transaction.on_commit(data_changed)
     return obj
 
@@ -84,9 +88,11 @@ def save_record(*, obj, user, validate: bool = True, previous_request_id: int | 
 @transaction.atomic
 def delete_record(*, obj, user) -> None:
     affected = _requests_affected(obj) - ({obj.pk} if isinstance(obj, AidRequest) else set())
+    pledges = pledges_affected(obj)
     obj._history_user = user
     obj.delete()
     refresh_request_status(request_ids=affected)
+    refresh_pledge_status(pledge_ids=pledges)
     transaction.on_commit(data_changed)
 
 
@@ -99,11 +105,14 @@ def record_delivery(
     unit: str = "",
     delivering_organization: Organization | None = None,
     notes: str = "",
+    pledge=None,
     user=None,
 ) -> Delivery:
-    """Record what reached a request's target and update the request's status."""
+    """Record what reached a request's target (against a pledge, which it moves on, when given)
+    and update the request's status."""
     delivery = Delivery(
         request=request,
+        pledge=pledge,
         quantity=quantity,
         unit=unit or request.unit,
         delivered_on=delivered_on,
@@ -114,6 +123,7 @@ def record_delivery(
     delivery.full_clean()
     delivery.save()
     refresh_request_status(request_ids=[request.pk])
+    refresh_pledge_status(pledge_ids=[pledge.pk] if pledge else [])
     return delivery
 
 

@@ -135,6 +135,8 @@ def request_rows(queryset):
         "unit",
         "delivered",
         "gap",
+        "pledged",
+        "uncovered",
         "priority",
         "status",
         "needed_by",
@@ -213,6 +215,8 @@ REQUESTS = Table(
         Column("quantity", _("Requested"), "#targeted+quantity", sort="quantity", numeric=True),
         Column("delivered", _("Delivered"), "#reached+quantity", numeric=True),
         Column("gap", _("Gap"), "#inneed+quantity", numeric=True),
+        Column("pledged", _("Pledged"), "#capacity+pledged+quantity", numeric=True),
+        Column("uncovered", _("Uncovered"), "#inneed+uncovered+quantity", numeric=True),
         Column("unit", _("Unit"), "#indicator+unit", choices=dict(AidRequest.Unit.choices)),
         Column("priority", _("Priority"), "#severity", sort="priority", choices=PRIORITY_LABELS),
         Column("status", _("Status"), "#status", sort="status", choices=dict(AidRequest.Status.choices)),
@@ -237,6 +241,8 @@ def _tonnes(queryset) -> list[tuple[str, object]]:
         (_("Tonnes requested"), totals["requested"]),
         (_("Tonnes delivered"), totals["delivered"]),
         (_("Tonnes still needed"), totals["gap"]),
+        (_("Tonnes pledged"), totals["pledged"]),
+        (_("Tonnes nobody covers"), totals["uncovered"]),
         (_("Open requests"), queryset.filter(status__in=AidRequest.OPEN_STATUSES).order_by().count()),
     ]
 

@@ -28,7 +28,7 @@ def change_url(obj):
 
 
 def aid_request_form(**overrides):
-    """The POST body of the aid request add form, with an empty delivery inline."""
+    """The POST body of the aid request add form, with empty pledge and delivery inlines."""
     data = {
         "settlement": factories.settlement().pk,
         "camp": "",
@@ -44,6 +44,8 @@ def aid_request_form(**overrides):
         "deliveries-INITIAL_FORMS": "0",
         "deliveries-MIN_NUM_FORMS": "0",
         "deliveries-MAX_NUM_FORMS": "1000",
+        "pledges-TOTAL_FORMS": "0",
+        "pledges-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data

@@ -115,6 +115,8 @@ def test_cached_data_is_rebuilt_after_an_admin_edit(staff_client, django_capture
         "priority": "4",
         "deliveries-TOTAL_FORMS": "0",
         "deliveries-INITIAL_FORMS": "0",
+        "pledges-TOTAL_FORMS": "0",
+        "pledges-INITIAL_FORMS": "0",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(reverse("admin:settlements_aidrequest_add"), form)
@@ -161,7 +163,16 @@ def test_a_popup_gives_the_needs_with_requested_delivered_and_gap(coordinator_cl
     data = coordinator_client.get(reverse("map:settlement-popup", args=[qaryatein.pk])).json()
     assert data["pcode"] == "C2663" and data["name_ar"] == qaryatein.name_ar
     assert data["needs"] == [
-        {"category": "food", "unit": "tonnes", "count": 1, "requested": "100", "delivered": "30", "gap": "70"}
+        {
+            "category": "food",
+            "unit": "tonnes",
+            "count": 1,
+            "requested": "100",
+            "delivered": "30",
+            "gap": "70",
+            "pledged": "0",
+            "uncovered": "70",
+        }
     ]
     assert data["url"] == reverse("tables:settlement", args=["C2663"])
     assert data["admin_url"] is None

@@ -2,6 +2,7 @@
 through settlements.services, exactly as the admin does."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
@@ -15,6 +16,7 @@ from settlements.models import (
     ListEntry,
     ListSnapshot,
     Organization,
+    Pledge,
     Settlement,
 )
 
@@ -135,6 +137,8 @@ class AidRequestSerializer(ServiceSaveMixin, serializers.ModelSerializer):
     )
     delivered = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     gap = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    pledged = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    uncovered = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
         model = AidRequest
@@ -148,6 +152,8 @@ class AidRequestSerializer(ServiceSaveMixin, serializers.ModelSerializer):
             "unit",
             "delivered",
             "gap",
+            "pledged",
+            "uncovered",
             "priority",
             "status",
             "needed_by",
@@ -165,8 +171,32 @@ class AidRequestSerializer(ServiceSaveMixin, serializers.ModelSerializer):
 class DeliverySerializer(ServiceSaveMixin, serializers.ModelSerializer):
     class Meta:
         model = Delivery
-        fields = ["id", "request", "quantity", "unit", "delivered_on", "delivering_organization", "notes", "created_at"]
+        fields = ["id", "request", "quantity", "unit", "delivered_on", "delivering_organization", "pledge", "notes"]
+        fields += ["created_at"]
         read_only_fields = ["created_at"]
+
+
+class PledgeSerializer(ServiceSaveMixin, serializers.ModelSerializer):
+    """A pledge in the request's unit (taken from the request when left out)."""
+
+    unit = serializers.ChoiceField(choices=AidRequest.Unit.choices, required=False)
+    delivered = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pledge
+        fields = ["id", "organization", "request", "quantity", "unit", "expected_on", "status", "delivered", "notes"]
+        fields += ["created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_delivered(self, pledge) -> str:
+        return str(pledge.delivered())
+
+    def validate(self, attrs):
+        request = attrs.get("request") or getattr(self.instance, "request", None)
+        if request is not None and not attrs.get("unit") and not getattr(self.instance, "unit", ""):
+            attrs["unit"] = request.unit
+        return attrs
 
 
 class ImportRunSerializer(serializers.ModelSerializer):

@@ -10,6 +10,7 @@ from rest_framework.filters import OrderingFilter
 from settlements import services
 from settlements.api import serializers
 from settlements.api.pagination import CursorPagination, GeoCursorPagination
+from settlements.coordination.filters import PledgeFilterSet
 from settlements.exports.formats import export_response, neutralise
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import (
@@ -21,6 +22,7 @@ from settlements.models import (
     ListEntry,
     ListSnapshot,
     Organization,
+    Pledge,
     Settlement,
 )
 from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS
@@ -121,8 +123,15 @@ class AidRequestViewSet(TableExportMixin, RecordViewSet):
 class DeliveryViewSet(RecordViewSet):
     queryset = Delivery.objects.all()
     serializer_class = serializers.DeliverySerializer
-    filterset_fields = ["request", "delivering_organization", "delivered_on"]
+    filterset_fields = ["request", "delivering_organization", "delivered_on", "pledge"]
     ordering_fields = ["id", "delivered_on", "quantity"]
+
+
+class PledgeViewSet(RecordViewSet):
+    queryset = Pledge.objects.select_related("organization", "request")
+    serializer_class = serializers.PledgeSerializer
+    filterset_class = PledgeFilterSet
+    ordering_fields = ["id", "expected_on", "quantity", "created_at"]
 
 
 class OrganizationViewSet(RecordViewSet):

@@ -13,7 +13,7 @@ from settlements.caching import cached
 from settlements.corrections import selectors as corrections
 from settlements.exports import services as exporting
 from settlements.exports.formats import FORMATS, export_response
-from settlements.models import AidRequest, Camp, Delivery, ListEntry, Settlement
+from settlements.models import AidRequest, Camp, Delivery, ListEntry, Pledge, Settlement
 from settlements.pagination import EstimatedCountPaginator
 from settlements.places import local_name
 from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS, Table, stable_order
@@ -107,9 +107,12 @@ def request_table(request):
 
 
 def requests_of(target_requests):
-    """A target's requests with progress and deliveries, open ones first."""
+    """A target's requests with progress, pledges and deliveries, open ones first."""
     deliveries = Prefetch("deliveries", Delivery.objects.select_related("delivering_organization"))
-    requests = target_requests.with_progress().select_related("requesting_organization").prefetch_related(deliveries)
+    pledges = Prefetch("pledges", Pledge.objects.select_related("organization").order_by("expected_on", "pk"))
+    requests = (
+        target_requests.with_progress().select_related("requesting_organization").prefetch_related(deliveries, pledges)
+    )
     open_requests = [r for r in requests if r.status in AidRequest.OPEN_STATUSES]
     closed_requests = [r for r in requests if r.status not in AidRequest.OPEN_STATUSES]
     return open_requests, closed_requests

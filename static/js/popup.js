@@ -48,14 +48,15 @@
     if (!items.length) return el("p", "muted", gettext("No open requests."));
     const table = el("table", "data compact");
     const head = el("tr");
-    for (const label of [gettext("Need"), gettext("Requested"), gettext("Delivered"), gettext("Gap")]) {
+    const labels = [gettext("Need"), gettext("Requested"), gettext("Delivered"), gettext("Pledged"), gettext("Uncovered")];
+    for (const label of labels) {
       head.append(el("th", null, label));
     }
     table.append(head);
     for (const item of items) {
       const row = el("tr");
       row.append(el("td", null, item.category), el("td", "num", item.requested + " " + item.unit));
-      row.append(el("td", "num", item.delivered), el("td", "num", item.gap));
+      row.append(el("td", "num", item.delivered), el("td", "num", item.pledged), el("td", "num", item.uncovered));
       table.append(row);
     }
     return table;
