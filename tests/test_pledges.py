@@ -15,6 +15,7 @@ from settlements.demo import load_demo_data
 from settlements.models import AidRequest, Camp, Pledge
 from settlements.roles import COORDINATOR, STAFF
 from tests import factories
+from tests.browser import log_in, screenshot
 from tests.test_api import api_client
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +227,19 @@ def test_the_demo_has_pledges_so_the_gap_columns_show_something(gazetteer):
     assert Pledge.objects.count() == 3 and Camp.objects.count() == 2
     assert (akerbat_food.delivered, akerbat_food.pledged, akerbat_food.uncovered) == (100, 50, 200)
     assert rukban_food.uncovered == rukban_food.quantity - rukban_food.delivered - rukban_food.pledged > 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_coordinator_sees_a_request_with_a_partial_pledge(page, live_server, gazetteer):
+    load_demo_data()
+    factories.user(role=COORDINATOR, username="lina")
+    akerbat = Camp.objects.get(name_en="Akerbat")
+    log_in(page, live_server, "lina", then=reverse("tables:camp", args=[akerbat.pk]))
+
+    food = page.locator("table.data tr", has_text="food").first
+    screenshot(page, "request-with-partial-pledge")
+
+    cells = food.locator("td.num").all_inner_texts()
+    assert cells[:5] == ["350 tonnes", "100", "250", "50", "200"]  # requested, delivered, gap, pledged, uncovered
+    assert "World Food Programme (WFP): 150 tonnes, in transit" in food.inner_text()
