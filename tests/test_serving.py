@@ -2,6 +2,7 @@
 exports streaming to eight people at once leave /healthz and the map answering."""
 
 import subprocess
+import threading
 import time
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import requests
 from django.test import Client
 
 from aidtrack.health import record_heartbeat
+from settlements.exports import formats
 from settlements.models import AidRequest, Settlement
 from settlements.roles import COORDINATOR
 from tests import factories
@@ -69,3 +71,20 @@ def test_eight_large_exports_leave_healthz_and_the_map_answering_within_a_second
         assert {status for _, status in times} == {200}, (path, times)
         slowest = max(seconds for seconds, _ in times)
         assert slowest < LIMIT_SECONDS, f"{path} took {slowest:.2f} s while {EXPORTS} exports ran"
+
+
+def test_a_streamed_export_waits_while_the_process_streams_its_allowance(coordinator_client):
+    response = coordinator_client.get("/requests/?export=csv")
+    first = []
+    formats._STREAMS.acquire()  # another export is streaming in this process
+    try:
+        waiting = threading.Thread(target=lambda: first.append(next(iter(response.streaming_content))))
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and first == []
+    finally:
+        formats._STREAMS.release()
+    waiting.join(10)
+
+    assert first and first[0].startswith(b"ID,")
+    response.close()

@@ -12,8 +12,10 @@ import datetime
 import json
 import re
 import tempfile
+import threading
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -134,6 +136,18 @@ def file_name(table: Table, parameters: dict[str, str], extension: str) -> str:
     return f"{stem}.{extension}"
 
 
+# A bulkhead: streaming an export keeps a thread busy with Python work the whole time, and threads
+# of one process share one interpreter lock. At most EXPORT_STREAMS_PER_PROCESS streams run in each
+# web process at once; more wait their turn (holding only their connection), so the process's
+# other threads (/healthz, the map, the tables) keep getting the lock.
+_STREAMS = threading.BoundedSemaphore(settings.EXPORT_STREAMS_PER_PROCESS)
+
+
+def _in_turn(chunks):
+    with _STREAMS:
+        yield from chunks
+
+
 def export_response(table: Table, rows, export: str, parameters: dict[str, str]):
     if export == "xlsx":
         return FileResponse(
@@ -147,6 +161,6 @@ def export_response(table: Table, rows, export: str, parameters: dict[str, str])
         content_type, extension = "text/csv; charset=utf-8", "csv"
         if export == "hxl":
             extension = "hxl.csv"
-    response = StreamingHttpResponse((chunk.encode() for chunk in body), content_type=content_type)
+    response = StreamingHttpResponse(_in_turn(chunk.encode() for chunk in body), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name(table, parameters, extension)}"'
     return response
