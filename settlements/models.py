@@ -40,6 +40,13 @@ def pcode_constraint(name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(pcode__regex=rf"^{PCODE_PATTERN}$"), name=name)
 
 
+def check_in_request_unit(record, message) -> None:
+    """A delivery or pledge is counted in its request's unit; `message` names both units."""
+    if record.request_id and record.unit and record.unit != record.request.unit:
+        given = record.get_unit_display()
+        raise ValidationError({"unit": message % {"expected": record.request.get_unit_display(), "given": given}})
+
+
 def validate_positive(value):
     if value is not None and value <= 0:
         raise ValidationError(_("Enter a quantity above zero."), code="not_positive")
@@ -329,7 +336,6 @@ def delivered_total(request_ref="pk"):
 def pledged_total(request_ref="pk"):
     """SQL for what open pledges to the request still promise: their quantities less what was
     delivered against them (an open pledge has had less delivered than it promised)."""
-
     open_pledges = Pledge.objects.filter(request=OuterRef(request_ref), status__in=Pledge.OPEN_STATUSES)
     promised = open_pledges.values("request").annotate(total=Sum("quantity")).values("total")
     arrived = (
@@ -659,13 +665,7 @@ class Delivery(models.Model):
             raise ValidationError({"pledge": _("This pledge answers another request.")})
         if self.pledge_id and not self.delivering_organization_id:
             self.delivering_organization_id = self.pledge.organization_id
-        if self.request_id and self.unit and self.unit != self.request.unit:
-            raise ValidationError(
-                {
-                    "unit": _("Deliveries are counted in the request's unit (%(expected)s), not %(given)s.")
-                    % {"expected": self.request.get_unit_display(), "given": self.get_unit_display()}
-                }
-            )
+        check_in_request_unit(self, _("Deliveries are counted in the request's unit (%(expected)s), not %(given)s."))
 
 
 class ImportRun(models.Model):

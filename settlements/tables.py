@@ -77,6 +77,11 @@ class Table:
     rows: callable  # queryset -> queryset of dicts with every column's key
     link: str  # the column whose cell links to the row's detail page
 
+    @property
+    def model(self):
+        """The model whose rows the table shows (its filter set's)."""
+        return self.filterset._meta.model
+
     def total_figures(self, queryset) -> list[tuple[str, object]]:
         return TOTALS[self.name](queryset)
 

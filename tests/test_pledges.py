@@ -243,3 +243,25 @@ def test_a_coordinator_sees_a_request_with_a_partial_pledge(page, live_server, g
     cells = food.locator("td.num").all_inner_texts()
     assert cells[:5] == ["350 tonnes", "100", "250", "50", "200"]  # requested, delivered, gap, pledged, uncovered
     assert "World Food Programme (WFP): 150 tonnes, in transit" in food.inner_text()
+
+
+def test_the_pledge_list_costs_the_same_queries_for_one_pledge_or_many(gazetteer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    need = factories.aid_request(quantity=Decimal("1000"))
+    client = api_client(COORDINATOR)
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/pledges/").status_code == 200
+        return len(captured)
+
+    deliver(need, "5", against=pledge(need, "10"))
+    one = queries_for_list()
+    for _ in range(5):
+        deliver(need, "5", against=pledge(need, "10"))
+    many = client.get("/api/pledges/").json()["results"]
+
+    assert queries_for_list() == one
+    assert [p["delivered"] for p in many] == ["5.00"] * 6

@@ -128,7 +128,7 @@ class DeliveryViewSet(RecordViewSet):
 
 
 class PledgeViewSet(RecordViewSet):
-    queryset = Pledge.objects.select_related("organization", "request")
+    queryset = Pledge.objects.with_delivered()
     serializer_class = serializers.PledgeSerializer
     filterset_class = PledgeFilterSet
     ordering_fields = ["id", "expected_on", "quantity", "created_at"]

@@ -3,11 +3,26 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from settlements.models import AidRequest, Organization, format_quantity, validate_positive
+from settlements.models import (
+    QUANTITY_OUTPUT,
+    AidRequest,
+    Organization,
+    check_in_request_unit,
+    format_quantity,
+    validate_positive,
+)
+
+
+class PledgeQuerySet(models.QuerySet):
+    def with_delivered(self):
+        """Annotate `delivered_quantity`: what deliveries recorded against each pledge add up to."""
+        total = Coalesce(Sum("deliveries__quantity"), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
+        return self.annotate(delivered_quantity=total)
 
 
 class Pledge(models.Model):
@@ -46,6 +61,7 @@ class Pledge(models.Model):
     )  # fmt: skip
 
     history = HistoricalRecords()
+    objects = PledgeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("pledge")
@@ -69,7 +85,9 @@ class Pledge(models.Model):
         }
 
     def delivered(self) -> Decimal:
-        """What deliveries recorded against this pledge add up to."""
+        """What deliveries recorded against this pledge add up to (annotated by with_delivered, or asked)."""
+        if hasattr(self, "delivered_quantity"):
+            return self.delivered_quantity
         if not self.pk:
             return Decimal(0)
         return self.deliveries.aggregate(total=Sum("quantity"))["total"] or Decimal(0)
@@ -80,10 +98,4 @@ class Pledge(models.Model):
             raise ValidationError(
                 {"status": _("A pledge is delivered when the deliveries recorded against it add up to it.")}
             )
-        if self.request_id and self.unit and self.unit != self.request.unit:
-            raise ValidationError(
-                {
-                    "unit": _("Pledges are counted in the request's unit (%(expected)s), not %(given)s.")
-                    % {"expected": self.request.get_unit_display(), "given": self.get_unit_display()}
-                }
-            )
+        check_in_request_unit(self, _("Pledges are counted in the request's unit (%(expected)s), not %(given)s."))

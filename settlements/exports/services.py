@@ -61,7 +61,7 @@ def build_export(*, job_id: int) -> ExportJob | None:
         query.setlist(key, values)
     try:
         with translation.override(job.language):
-            filterset = table.filterset(query, queryset=table.filterset._meta.model.objects.all())
+            filterset = table.filterset(query, queryset=table.model.objects.all())
             if not filterset.is_valid():
                 raise ValueError(f"the filters are no longer valid: {dict(filterset.errors)}")
             job.status, job.rows_done = ExportJob.Status.RUNNING, 0

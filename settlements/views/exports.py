@@ -54,7 +54,7 @@ def export_status(request, token):
 @login_required
 def export_download(request, token):
     job = _own(request, token)
-    model = TABLES[job.table].filterset._meta.model._meta.model_name
+    model = TABLES[job.table].model._meta.model_name
     if job.status != ExportJob.Status.READY or not request.user.has_perm(f"settlements.view_{model}"):
         raise Http404
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
