@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from django.db import connection
 from django.test import Client
 
 from aidtrack.health import record_heartbeat
@@ -26,16 +27,29 @@ LIMIT_SECONDS = 1.0
 
 @pytest.fixture
 def many_requests(gazetteer):
-    settlements = list(Settlement.objects.values_list("pk", flat=True)[:500])
-    AidRequest.objects.bulk_create(
-        AidRequest(
-            settlement_id=settlements[i % len(settlements)],
-            category=AidRequest.Category.FOOD,
-            quantity=Decimal(10 + i % 90),
-            unit=AidRequest.Unit.TONNES,
-        )
-        for i in range(REQUESTS_EXPORTED)
+    """40,000 food requests spread over 500 settlements: one made by the ORM, the rest copied from
+    it in one INSERT ... SELECT (the ORM's bulk_create took 12 s of this test's set-up)."""
+    first = AidRequest.objects.create(
+        settlement=Settlement.objects.order_by("pk").first(),
+        category=AidRequest.Category.FOOD,
+        quantity=Decimal(10),
+        unit=AidRequest.Unit.TONNES,
     )
+    table = AidRequest._meta.db_table
+    varied = ("id", "settlement_id", "quantity")
+    columns = [f.column for f in AidRequest._meta.concrete_fields if f.column not in varied]
+    copied = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (settlement_id, quantity, {copied})
+                SELECT s.id, 10 + mod(n, 90), {", ".join(f"r.{c}" for c in columns)}
+                FROM generate_series(1, %s) AS n
+                JOIN {table} AS r ON r.id = %s
+                JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+                      FROM {Settlement._meta.db_table} ORDER BY id LIMIT 500) AS s ON s.k = mod(n, 500)""",  # noqa: S608 (names from the models)
+            [REQUESTS_EXPORTED - 1, first.pk],
+        )
+    assert AidRequest.objects.count() == REQUESTS_EXPORTED
 
 
 def test_eight_large_exports_leave_healthz_and_the_map_answering_within_a_second(many_requests, tmp_path):
