@@ -1,8 +1,10 @@
 """The staff's data-entry interface: declarative admin classes over the domain models."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField, Count, F, Func, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +12,8 @@ from django.utils.translation import ngettext
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from settlements import services
+from settlements import rights, services
+from settlements.coordination.forms import RightsInlineMixin, with_rights
 from settlements.coordination.inlines import InRequestUnitFormSet, PledgeInline
 from settlements.matching import name_key
 from settlements.models import (
@@ -33,8 +36,30 @@ admin.site.index_title = _("Settlements, camps, needs and deliveries")
 
 
 class RecordsEditorMixin:
-    """Fill created_by / updated_by on every object saved through the admin, inlines included,
-    and have maps and tables rebuild their cached data once the change is committed."""
+    """Save and delete through the services, inlines included: created_by / updated_by filled,
+    maps and tables rebuilt once the change is committed, and settlements.rights deciding who may
+    change which record (another organisation's opens read-only)."""
+
+    def has_add_permission(self, request, *args):
+        return rights.may(request.user, "add", self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return rights.may(request.user, "change", obj or self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        return rights.may(request.user, "delete", obj or self.model)
+
+    def get_form(self, request, obj=None, **kwargs):
+        return with_rights(super().get_form(request, obj, **kwargs), request.user)
+
+    def get_changeform_initial_data(self, request):
+        """A new request, pledge or delivery is, to begin with, the organisation's of a member of one."""
+        initial = super().get_changeform_initial_data(request)
+        field = rights.owner_field(self.model)
+        mine = rights.organizations_of(request.user)
+        if field not in (None, "id") and len(mine) == 1:
+            initial.setdefault(field, next(iter(mine)))
+        return initial
 
     def save_model(self, request, obj, form, change):
         # The form has validated; a delivery may have moved from another request.
@@ -98,13 +123,13 @@ class AdminAreaAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(aliases_text=aliases_text)
 
 
-class SettlementAliasInline(admin.TabularInline):
+class SettlementAliasInline(RightsInlineMixin, admin.TabularInline):
     model = SettlementAlias
     fields = ["name", "language", "source"]
     extra = 0
 
 
-class AidRequestInline(admin.TabularInline):
+class AidRequestInline(RightsInlineMixin, admin.TabularInline):
     model = AidRequest
     fields = ["category", "quantity", "unit", "priority", "needed_by", "requesting_organization", "status"]
     readonly_fields = ["status"]
@@ -202,10 +227,24 @@ class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletG
 
 
 @admin.register(Organization)
-class OrganizationAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "acronym", "kind"]
+class OrganizationAdmin(RecordsEditorMixin, SimpleHistoryAdmin):
+    """Staff change their own organisations' details; Managers add organisations and decide who
+    belongs to which."""
+
+    list_display = ["name", "acronym", "kind", "member_count"]
     list_filter = ["kind"]
     search_fields = ["name", "acronym"]
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if rights.edits_every_organization(request.user) else ["members"]
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
 
 
 @admin.register(Camp)
@@ -233,7 +272,7 @@ class CampAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletGeoAdmi
         return f"{obj.population:,} (estimate)" if obj.population_is_estimate else f"{obj.population:,}"
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(RightsInlineMixin, admin.TabularInline):
     model = Delivery
     formset = InRequestUnitFormSet
     fields = ["quantity", "unit", "delivered_on", "delivering_organization", "pledge", "notes"]
@@ -324,23 +363,38 @@ class AidRequestAdmin(RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdm
         super().save_related(request, form, formsets, change)
         services.refresh_request_status(request_ids=[form.instance.pk])
 
-    def _report(self, request, message):
-        self.message_user(request, message, messages.SUCCESS)
+    def _set_status(self, request, change, queryset, messages_by_count):
+        """Run a status `change` on the selected requests, all or none: one the user may not change
+        (another organisation's) refuses the lot with the reason."""
+        try:
+            count = change(requests=queryset, user=request.user)
+        except PermissionDenied as denial:
+            self.message_user(request, str(denial), messages.ERROR)
+        else:
+            self.message_user(request, messages_by_count(count) % count, messages.SUCCESS)
 
     @admin.action(description=_("Mark selected requests as met"), permissions=["change"])
     def mark_met(self, request, queryset):
-        count = services.set_requests_status(requests=queryset, status=AidRequest.Status.MET, user=request.user)
-        self._report(request, ngettext("%d aid request marked met.", "%d aid requests marked met.", count) % count)
+        met = partial(services.set_requests_status, status=AidRequest.Status.MET)
+        self._set_status(
+            request, met, queryset, lambda n: ngettext("%d aid request marked met.", "%d aid requests marked met.", n)
+        )
 
     @admin.action(description=_("Cancel selected requests"), permissions=["change"])
     def mark_cancelled(self, request, queryset):
-        count = services.set_requests_status(requests=queryset, status=AidRequest.Status.CANCELLED, user=request.user)
-        self._report(request, ngettext("%d aid request cancelled.", "%d aid requests cancelled.", count) % count)
+        cancel = partial(services.set_requests_status, status=AidRequest.Status.CANCELLED)
+        self._set_status(
+            request, cancel, queryset, lambda n: ngettext("%d aid request cancelled.", "%d aid requests cancelled.", n)
+        )
 
     @admin.action(description=_("Reopen: let deliveries decide the status again"), permissions=["change"])
     def reopen(self, request, queryset):
-        count = services.reopen_requests(requests=queryset, user=request.user)
-        self._report(request, ngettext("%d aid request reopened.", "%d aid requests reopened.", count) % count)
+        self._set_status(
+            request,
+            services.reopen_requests,
+            queryset,
+            lambda n: ngettext("%d aid request reopened.", "%d aid requests reopened.", n),
+        )
 
 
 @admin.register(Delivery)

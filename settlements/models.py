@@ -253,13 +253,21 @@ class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
     kind = models.CharField(_("type"), max_length=8, choices=Kind.choices, default=Kind.OTHER)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        related_name="organizations",
+        blank=True,
+        help_text=_("Staff who enter and change this organisation's requests, pledges and deliveries."),
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords()  # membership changes are in the admin log, with who made them
 
     class Meta:
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
         ordering = ["name"]
+        permissions = [("edit_every_organization", "Can change every organisation's records and memberships")]
 
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name

@@ -1,9 +1,12 @@
-"""The two working roles. Superusers can do everything; these groups cover everyone else.
+"""The three working roles. Superusers can do everything; these groups cover everyone else.
 
 Coordinator: reads everything, changes nothing.
-Staff: enters and corrects camps, aid requests, pledges, deliveries and organisations, adds settlements
-and their aliases, resolves import review items and conflicts with corrected figures, and starts
-imports; never deletes a settlement and never manages users.
+Staff: enters and corrects camps, adds settlements and their aliases, resolves import review items
+and conflicts with corrected figures, and starts imports; enters aid requests, pledges and
+deliveries, and changes its organisations' details, for the organisations it belongs to only
+(settlements.rights); never deletes a settlement and never manages users.
+Manager: what staff do, for every organisation and for records with none (the daily list's needs);
+adds organisations and decides who belongs to which.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -11,6 +14,7 @@ from django.db import transaction
 
 COORDINATOR = "Coordinator"
 STAFF = "Staff"
+MANAGER = "Manager"
 
 APP = "settlements"
 VIEW_ONLY = ["adminarea", "importrun", "listsnapshot", "listentry", "listchange", "figurecorrection"]
@@ -18,7 +22,7 @@ STAFF_RIGHTS = {
     "settlement": ["view", "add", "change"],
     "settlementalias": ["view", "add", "change", "delete"],
     "camp": ["view", "add", "change"],
-    "organization": ["view", "add", "change"],
+    "organization": ["view", "change"],
     "aidrequest": ["view", "add", "change", "delete"],
     "delivery": ["view", "add", "change", "delete"],
     "pledge": ["view", "add", "change", "delete"],
@@ -26,6 +30,7 @@ STAFF_RIGHTS = {
     "figureconflict": ["view", "change"],
     "importrun": ["run_import"],
 }
+MANAGER_RIGHTS = {**STAFF_RIGHTS, "organization": ["view", "add", "change", "edit_every_organization"]}
 
 
 def _codenames(rights: dict[str, list[str]]) -> set[str]:
@@ -39,6 +44,7 @@ def role_permissions() -> dict[str, set[str]]:
     return {
         COORDINATOR: {f"view_{model}" for model in every_model},
         STAFF: _codenames(STAFF_RIGHTS) | {f"view_{model}" for model in VIEW_ONLY},
+        MANAGER: _codenames(MANAGER_RIGHTS) | {f"view_{model}" for model in VIEW_ONLY},
     }
 
 

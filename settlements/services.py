@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from settlements import rights
 from settlements.caching import data_changed
 from settlements.coordination.models import Pledge
 from settlements.coordination.services import pledges_affected, refresh_pledge_status
@@ -63,8 +64,10 @@ def save_record(*, obj, user, validate: bool = True, previous_request_id: int | 
     already), stamped with its editor, recorded in the edit history under that user, the progress
     of the requests it touches re-derived, and cached map and table data renewed after commit.
     A settlement's figures that `user` changed become corrections the daily lists hold back from
-    (`corrects=False` when the change is the list's value, accepted).
+    (`corrects=False` when the change is the list's value, accepted). PermissionDenied unless
+    settlements.rights lets `user` write the record (None: the system itself).
     """
+    rights.check(user, "change" if obj.pk else "add", obj)
     if validate:
         obj.full_clean()
     before = None
@@ -87,6 +90,7 @@ def save_record(*, obj, user, validate: bool = True, previous_request_id: int | 
 
 @transaction.atomic
 def delete_record(*, obj, user) -> None:
+    rights.check(user, "delete", obj)
     affected = _requests_affected(obj) - ({obj.pk} if isinstance(obj, AidRequest) else set())
     pledges = pledges_affected(obj)
     obj._history_user = user
@@ -120,6 +124,7 @@ def record_delivery(
         notes=notes,
         created_by=user,
     )
+    rights.check(user, "add", delivery)
     delivery.full_clean()
     delivery.save()
     refresh_request_status(request_ids=[request.pk])
@@ -131,6 +136,8 @@ def set_requests_status(*, requests: Iterable[AidRequest], status: str, user=Non
     """Staff decide a status by hand: met or cancelled. Deliveries no longer change it."""
     if status not in (Status.MET, Status.CANCELLED):
         raise ValidationError(_("Staff can mark a request met or cancelled, not %(status)r.") % {"status": status})
+    requests = list(requests)
+    rights.check_all(user, "change", requests)
     changed = [r for r in requests if r.status != status or not r.status_set_by_staff]
     for aid_request in changed:
         aid_request.status = status
@@ -147,6 +154,8 @@ def set_requests_status(*, requests: Iterable[AidRequest], status: str, user=Non
 
 def reopen_requests(*, requests: Iterable[AidRequest], user=None) -> int:
     """Hand a request's status back to its deliveries."""
+    requests = list(requests)
+    rights.check_all(user, "change", requests)
     changed = [r for r in requests if r.status_set_by_staff]
     for aid_request in changed:
         aid_request.status_set_by_staff = False

@@ -135,7 +135,7 @@ def staff_client(client):
     from settlements.roles import STAFF
     from tests import factories
 
-    client.force_login(factories.user(role=STAFF, username="staff"))
+    client.force_login(factories.user(role=STAFF, username="staff", member_of=[factories.staff_organization()]))
     return client
 
 

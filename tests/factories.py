@@ -12,14 +12,20 @@ from settlements.models import AdminArea, AidRequest, Camp, Delivery, Organizati
 _seq = itertools.count(1)
 
 
-def user(*, role: str | None = None, superuser: bool = False, **fields) -> User:
+def user(*, role: str | None = None, superuser: bool = False, member_of=(), **fields) -> User:
     username = fields.pop("username", f"user{next(_seq)}")
     account = User.objects.create_user(
         username, password="correct horse battery staple", is_staff=True, is_superuser=superuser, **fields
     )
     if role:
         account.groups.add(Group.objects.get(name=role))
+    account.organizations.add(*member_of)
     return account
+
+
+def staff_organization() -> Organization:
+    """The organisation the `staff_client` fixture's user works for."""
+    return Organization.objects.get_or_create(name="Staff's organisation", defaults={"acronym": "SO"})[0]
 
 
 def governorate(pcode: str = "SY04") -> AdminArea:

@@ -38,7 +38,7 @@ def aid_request_form(**overrides):
         "unit": "t",
         "priority": "4",
         "needed_by": "2017-10-01",
-        "requesting_organization": "",
+        "requesting_organization": factories.staff_organization().pk,
         "description": "",
         "deliveries-TOTAL_FORMS": "0",
         "deliveries-INITIAL_FORMS": "0",
@@ -85,7 +85,7 @@ class TestStaffRole:
         assert request.created_by.username == "staff"
         assert request.history.get().history_user.username == "staff"
 
-    def test_staff_change_camps_and_organisations(self, staff_client):
+    def test_staff_change_camps_and_their_own_organisation(self, staff_client):
         camp = factories.camp(population=100)
         data = {
             "name_en": camp.name_en,
@@ -104,7 +104,8 @@ class TestStaffRole:
         assert response.status_code == 302
         camp.refresh_from_db()
         assert camp.population == 250
-        assert staff_client.get(add_url(Organization)).status_code == 200
+        assert staff_client.get(change_url(factories.staff_organization())).context["has_change_permission"]
+        assert staff_client.get(add_url(Organization)).status_code == 403  # Managers add organisations
 
     def test_staff_cannot_delete_a_settlement(self, staff_client):
         qaryatein = factories.settlement()
@@ -166,7 +167,9 @@ class TestValidationMessages:
 
 class TestDeliveriesUnderARequest:
     def test_an_inline_delivery_takes_the_requests_unit_and_updates_the_status(self, staff_client):
-        request = factories.aid_request(quantity=Decimal("100"), unit="kits")
+        request = factories.aid_request(
+            quantity=Decimal("100"), unit="kits", requesting_organization=factories.staff_organization()
+        )
         data = aid_request_form(
             unit="kits",
             quantity="100",
@@ -174,7 +177,7 @@ class TestDeliveriesUnderARequest:
                 "deliveries-TOTAL_FORMS": "1",
                 "deliveries-0-quantity": "40",
                 "deliveries-0-delivered_on": "2017-09-12",
-                "deliveries-0-delivering_organization": "",
+                "deliveries-0-delivering_organization": factories.staff_organization().pk,
                 "deliveries-0-notes": "first convoy",
             },
         )
@@ -189,7 +192,7 @@ class TestDeliveriesUnderARequest:
 
     def test_deleting_a_delivery_reopens_its_request(self, staff_client):
         request = factories.aid_request(quantity=Decimal("10"))
-        delivery = services_delivery(request, "10")
+        delivery = services_delivery(request, "10", delivering_organization=factories.staff_organization())
         request.refresh_from_db()
         assert request.status == Status.MET
 
@@ -200,15 +203,18 @@ class TestDeliveriesUnderARequest:
         assert request.status == Status.OPEN
 
 
-def services_delivery(request, quantity):
+def services_delivery(request, quantity, **fields):
     from settlements import services
 
-    return services.record_delivery(request=request, quantity=Decimal(quantity), delivered_on=datetime.date.today())
+    return services.record_delivery(
+        request=request, quantity=Decimal(quantity), delivered_on=datetime.date.today(), **fields
+    )
 
 
 class TestActions:
     def test_staff_mark_requests_met_and_cancelled_and_reopen_them(self, staff_client):
-        first, second = factories.aid_request(), factories.aid_request()
+        ours = factories.staff_organization()
+        first, second = (factories.aid_request(requesting_organization=ours) for _ in range(2))
         url = changelist(AidRequest)
 
         staff_client.post(url, {"action": "mark_met", "_selected_action": [first.pk]})

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 def api_client(role: str | None) -> APIClient:
     client = APIClient()
     if role:
-        token = Token.objects.create(user=factories.user(role=role))
+        member_of = [factories.staff_organization()] if role == STAFF else []
+        token = Token.objects.create(user=factories.user(role=role, member_of=member_of))
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
 
@@ -94,6 +95,7 @@ def test_coordinators_cannot_write(coordinator):
 
 def test_staff_create_a_request_through_the_same_rules_as_the_admin(staff):
     body = {"settlement": "C2663", "category": "food", "quantity": "120.5", "unit": "t", "priority": 4}
+    body["requesting_organization"] = factories.staff_organization().pk
     response = staff.post("/api/aid-requests/", body, format="json")
     assert response.status_code == 201, response.content
     assert (response.json()["delivered"], response.json()["gap"]) == ("0.00", "120.50")
@@ -111,17 +113,15 @@ def test_staff_create_a_request_through_the_same_rules_as_the_admin(staff):
 
 def test_a_delivery_through_the_api_updates_the_request_status(staff):
     request = factories.aid_request(quantity=Decimal("10"))
-    response = staff.post(
-        "/api/deliveries/", {"request": request.pk, "quantity": "4", "unit": "t", "delivered_on": "2017-09-20"}
-    )
+    ours = factories.staff_organization().pk
+    delivered = {"request": request.pk, "quantity": "4", "delivered_on": "2017-09-20", "delivering_organization": ours}
+    response = staff.post("/api/deliveries/", {**delivered, "unit": "t"})
     assert response.status_code == 201, response.content
     request.refresh_from_db()
     assert request.status == AidRequest.Status.PARTIALLY_MET
     detail = staff.get(f"/api/aid-requests/{request.pk}/").json()
     assert (detail["delivered"], detail["gap"]) == ("4.00", "6.00")
-    wrong_unit = staff.post(
-        "/api/deliveries/", {"request": request.pk, "quantity": "4", "unit": "kits", "delivered_on": "2017-09-20"}
-    )
+    wrong_unit = staff.post("/api/deliveries/", {**delivered, "unit": "kits"})
     assert wrong_unit.status_code == 400
     delivery = Delivery.objects.get()
     assert staff.delete(f"/api/deliveries/{delivery.pk}/").status_code == 204

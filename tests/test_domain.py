@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from settlements import services
 from settlements.models import AdminArea, AidRequest, Camp, Delivery
+from settlements.roles import MANAGER
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +153,7 @@ class TestStatus:
         assert request.deliveries.count() == 1
 
     def test_a_cancelled_request_stays_cancelled_when_aid_arrives_until_reopened(self):
-        staff = factories.user()
+        staff = factories.user(role=MANAGER)
         request = factories.aid_request(quantity=Decimal("100"))
         services.set_requests_status(requests=[request], status=Status.CANCELLED, user=staff)
 
@@ -165,7 +166,7 @@ class TestStatus:
         assert (request.status, request.status_set_by_staff) == (Status.PARTIALLY_MET, False)
 
     def test_staff_status_changes_are_in_the_edit_history_with_the_user(self):
-        staff = factories.user(username="amal")
+        staff = factories.user(username="amal", role=MANAGER)
         request = factories.aid_request()
 
         services.set_requests_status(requests=[request], status=Status.MET, user=staff)

@@ -113,6 +113,7 @@ def test_cached_data_is_rebuilt_after_an_admin_edit(staff_client, django_capture
         "quantity": "5",
         "unit": "t",
         "priority": "4",
+        "requesting_organization": factories.staff_organization().pk,
         "deliveries-TOTAL_FORMS": "0",
         "deliveries-INITIAL_FORMS": "0",
         "pledges-TOTAL_FORMS": "0",

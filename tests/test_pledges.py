@@ -100,10 +100,11 @@ def test_a_delivery_against_a_pledge_is_by_the_pledging_organisation_unless_said
 
 
 def test_pledges_keep_their_history_with_the_editor(gazetteer):
-    editor = factories.user(role=STAFF, username="samir")
+    ours = factories.organization()
+    editor = factories.user(role=STAFF, username="samir", member_of=[ours])
     promise = Pledge(
         request=factories.aid_request(),
-        organization=factories.organization(),
+        organization=ours,
         quantity=Decimal("10"),
         unit="t",
     )
@@ -186,7 +187,7 @@ def test_the_detail_page_and_the_popup_show_pledges_and_what_is_uncovered(coordi
 
 def test_staff_pledge_through_the_api_in_the_requests_unit(gazetteer):
     need = factories.aid_request(unit=AidRequest.Unit.KITS, quantity=Decimal("500"))
-    org = factories.organization()
+    org = factories.staff_organization()
     staff = api_client(STAFF)
 
     made = staff.post("/api/pledges/", {"request": need.pk, "organization": org.pk, "quantity": "200"}, format="json")

@@ -1,9 +1,10 @@
 """What the API reads and writes. Writes validate with the models' own rules (full_clean) and save
 through settlements.services, exactly as the admin does."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from settlements import services
@@ -33,6 +34,8 @@ class ServiceSaveMixin:
             )
         except DjangoValidationError as error:
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+        except PermissionDenied as denial:
+            raise exceptions.PermissionDenied(str(denial)) from None
 
     def create(self, validated_data):
         return self._save(self.Meta.model(), validated_data)

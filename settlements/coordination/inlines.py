@@ -1,12 +1,12 @@
 """Inlines the aid request's admin page shows: pledges beside deliveries, both in the request's unit."""
 
 from django.contrib import admin
-from django.forms.models import BaseInlineFormSet
 
+from settlements.coordination.forms import RightsFormSet, RightsInlineMixin
 from settlements.coordination.models import Pledge
 
 
-class InRequestUnitFormSet(BaseInlineFormSet):
+class InRequestUnitFormSet(RightsFormSet):
     """Pledges and deliveries under a request are counted in its unit, set here rather than typed."""
 
     def _construct_form(self, i, **kwargs):
@@ -15,7 +15,7 @@ class InRequestUnitFormSet(BaseInlineFormSet):
         return form
 
 
-class PledgeInline(admin.TabularInline):
+class PledgeInline(RightsInlineMixin, admin.TabularInline):
     model = Pledge
     formset = InRequestUnitFormSet
     fields = ["organization", "quantity", "unit", "expected_on", "status", "notes"]
