@@ -334,6 +334,11 @@ IMPORT_STALE_HOURS = envint("IMPORT_STALE_HOURS", 36)
 IMPORT_SLOT_MINUTES = envint("IMPORT_SLOT_MINUTES", 60)
 # A settlement whose figures no list has confirmed for longer than this is drawn as stale.
 STALE_AFTER_DAYS = envint("STALE_AFTER_DAYS", 7)
+# Who does what where: deliveries of one category to one place by two organisations less than
+# PRESENCE_OVERLAP_DAYS apart overlap; open needs of priority PRESENCE_PRIORITY (3, high) or above in
+# an area where no organisation pledged or delivered make it an uncovered area.
+PRESENCE_OVERLAP_DAYS = envint("PRESENCE_OVERLAP_DAYS", 14)
+PRESENCE_PRIORITY = envint("PRESENCE_PRIORITY", 3)
 
 # Celery: JSON only, one task at a time per worker process, and time limits well inside the
 # broker's visibility timeout so a slow task is killed before Redis hands it to another worker.

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from aidtrack.health import healthz
-from settlements.urls import export_patterns, import_patterns, map_patterns, table_patterns
+from settlements.urls import export_patterns, import_patterns, map_patterns, presence_patterns, table_patterns
 from settlements.views.dashboard import dashboard
 from settlements.views.language import switch_language
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("imports/", include((import_patterns, "imports"))),
     path("map/", include((map_patterns, "map"))),
     path("exports/", include((export_patterns, "exports"))),
+    path("presence/", include((presence_patterns, "presence"))),
     path("api/", include(("settlements.api.urls", "api"))),
     path("", include((table_patterns, "tables"))),
 ]

@@ -7,6 +7,7 @@ user sees a working picture; migrations and production never load it unless aske
 import datetime
 from decimal import Decimal
 
+from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.db import transaction
 
@@ -31,11 +32,23 @@ NEEDS = [
         "700",
         AidRequest.Priority.CRITICAL,
         "WFP",
-        [("180", 20, "WFP"), ("70", 6, "SARC")],
+        [("180", 12, "WFP"), ("70", 6, "SARC")],  # two organisations within a fortnight: an overlap
     ),
     ("Rukban", AidRequest.Category.MEDICINE, "50", AidRequest.Priority.CRITICAL, "WHO", [("15", 12, "SARC")]),
     ("Akerbat", AidRequest.Category.FOOD, "350", AidRequest.Priority.HIGH, "WFP", [("100", 9, "WFP")]),
     ("Akerbat", AidRequest.Category.MEDICINE, "30", AidRequest.Priority.HIGH, "WHO", []),
+]
+# (settlement P-code, category, quantity, unit, priority, requesting organisation): needs nobody has
+# answered yet, so the presence page shows an area nobody covers.
+SETTLEMENT_NEEDS = [
+    (
+        "C2663",
+        AidRequest.Category.HOUSING_RESTORATION,
+        "40",
+        AidRequest.Unit.BUILDINGS,
+        AidRequest.Priority.HIGH,
+        "UNICEF",
+    ),
 ]
 # (camp, category, tonnes pledged, expected in days, pledging organisation, status)
 PLEDGES = [
@@ -47,13 +60,17 @@ PLEDGES = [
 
 def _camps(orgs: dict[str, Organization]) -> dict[str, Camp]:
     homs = AdminArea.objects.get(pcode="SY04")
+    tanf = Point(38.68, 33.30, srid=4326)
+    # The berm has no community of its own: the nearest one places it in a district and sub-district.
+    nearest = Settlement.objects.filter(governorate=homs).annotate(away=Distance("location", tanf)).order_by("away")
     oqeirbat = Settlement.objects.select_related("governorate").get(pcode="C3315")
     specs = {
         "Rukban": {
             "name_ar": "مخيم الركبان",
             # The berm on the Jordanian border, south-east of the Al Tanf crossing.
-            "location": Point(38.68, 33.30, srid=4326),
+            "location": tanf,
             "governorate": homs,
+            "near_settlement": nearest.first(),
             "population": 50_000,
             "capacity": 40_000,
             "managing_organization": orgs["SARC"],
@@ -128,4 +145,17 @@ def load_demo_data() -> bool:
                 pledge=pledges.get(by),
                 notes=DEMO_NOTE,
             )
+    for pcode, category, quantity, unit, priority, requester in SETTLEMENT_NEEDS:
+        need = AidRequest(
+            settlement=Settlement.objects.get(pcode=pcode),
+            category=category,
+            quantity=Decimal(quantity),
+            unit=unit,
+            priority=priority,
+            needed_by=today + datetime.timedelta(days=60),
+            requesting_organization=orgs[requester],
+            description=DEMO_NOTE,
+        )
+        need.full_clean()
+        need.save()
     return True

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from settlements.models import PCODE_PATTERN
-from settlements.views import exports, imports, maps, tables
+from settlements.views import exports, imports, maps, presence, tables
 
 
 class PcodeConverter:
@@ -45,4 +45,9 @@ export_patterns = [
     path("<uuid:token>/", exports.export_detail, name="detail"),
     path("<uuid:token>/status.json", exports.export_status, name="status"),
     path("<uuid:token>/download", exports.export_download, name="download"),
+]
+
+presence_patterns = [
+    path("", presence.presence_page, name="page"),
+    path("areas.geojson", presence.presence_areas, name="areas"),
 ]

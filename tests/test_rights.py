@@ -71,7 +71,7 @@ def world():
         "alpha_request": alpha_request,
         "alpha_pledge": pledge,
         "alpha_delivery": factories.delivery(beta_request, "40", delivering_organization=alpha),
-        "list_need": factories.aid_request(source=AidRequest.Source.DAILY_LIST, settlement=factories.settlement("C1001")),
+        "list_need": factories.aid_request(source=AidRequest.Source.DAILY_LIST, settlement=factories.settlement()),
         "coordinator": factories.user(role=COORDINATOR),
         "alpha_staff": factories.user(role=STAFF, member_of=[alpha]),
         "beta_staff": factories.user(role=STAFF, member_of=[beta]),
@@ -117,7 +117,7 @@ def test_the_one_check_decides_change_and_delete(world, actor, record):
 # --- services -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("record", OWNED + ["list_need"])
+@pytest.mark.parametrize("record", [*OWNED, "list_need"])
 @pytest.mark.parametrize("actor", ACTORS)
 def test_services_save_and_delete_only_what_the_user_may(world, actor, record):
     user, obj = world[actor], fresh(world[record])
@@ -203,7 +203,7 @@ def test_the_admin_opens_a_record_editable_only_for_those_who_may_change_it(worl
     assert response.context["has_delete_permission"] == (actor in DELETES[record])
 
 
-@pytest.mark.parametrize("record", OWNED + ["list_need"])
+@pytest.mark.parametrize("record", [*OWNED, "list_need"])
 @pytest.mark.parametrize("actor", ["beta_staff", "unattached_staff", "coordinator", "alpha_staff", "manager"])
 def test_the_admin_deletes_only_what_the_user_may(world, actor, record):
     obj = world[record]
@@ -361,7 +361,7 @@ def test_the_api_changes_only_what_the_user_may(world, actor, record):
         assert getattr(fresh(obj), field) != value
 
 
-@pytest.mark.parametrize("record", OWNED + ["list_need"])
+@pytest.mark.parametrize("record", [*OWNED, "list_need"])
 @pytest.mark.parametrize("actor", ["beta_staff", "unattached_staff", "coordinator", "manager"])
 def test_the_api_deletes_only_what_the_user_may(world, actor, record):
     obj = world[record]

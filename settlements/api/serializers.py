@@ -251,3 +251,67 @@ class ListEntrySerializer(serializers.ModelSerializer):
             "values",
             "message",
         ]
+
+
+class PresenceRowSerializer(serializers.Serializer):
+    """One organisation's work in one area for one category and unit."""
+
+    organization = serializers.CharField()
+    organization_acronym = serializers.CharField()
+    organization_id = serializers.IntegerField()
+    area_pcode = serializers.CharField()
+    area_name = serializers.CharField()
+    area_level = serializers.IntegerField()
+    adm1_pcode = serializers.CharField()
+    adm1_name = serializers.CharField()
+    adm2_pcode = serializers.CharField(required=False)
+    adm2_name = serializers.CharField(required=False)
+    adm3_pcode = serializers.CharField(required=False)
+    adm3_name = serializers.CharField(required=False)
+    category = serializers.CharField()
+    unit = serializers.CharField()
+    requests_answered = serializers.IntegerField()
+    pledges_open = serializers.IntegerField()
+    pledged = serializers.DecimalField(max_digits=14, decimal_places=2)
+    deliveries = serializers.IntegerField()
+    delivered = serializers.DecimalField(max_digits=14, decimal_places=2)
+    last_delivered = serializers.DateField(allow_null=True)
+
+
+class OverlapSerializer(serializers.Serializer):
+    target = serializers.CharField()
+    area_pcode = serializers.CharField()
+    category = serializers.CharField()
+    organizations = serializers.ListField(child=serializers.CharField())
+    first = serializers.DateField()
+    last = serializers.DateField()
+
+
+class UncoveredAreaSerializer(serializers.Serializer):
+    area_pcode = serializers.CharField()
+    area_name = serializers.CharField()
+    needs = serializers.IntegerField()
+    highest_priority = serializers.IntegerField()
+    categories = serializers.ListField(child=serializers.CharField())
+
+
+class AreaGapSerializer(serializers.Serializer):
+    area_pcode = serializers.CharField()
+    area_name = serializers.CharField()
+    category = serializers.CharField()
+    unit = serializers.CharField()
+    count = serializers.IntegerField()
+    requested = serializers.DecimalField(max_digits=14, decimal_places=2)
+    delivered = serializers.DecimalField(max_digits=14, decimal_places=2)
+    pledged = serializers.DecimalField(max_digits=14, decimal_places=2)
+    uncovered = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class PresenceSerializer(serializers.Serializer):
+    """Who does what where, with the same filters as /presence/."""
+
+    level = serializers.IntegerField()
+    rows = PresenceRowSerializer(many=True)
+    overlaps = OverlapSerializer(many=True)
+    uncovered_areas = UncoveredAreaSerializer(many=True)
+    gaps = AreaGapSerializer(many=True)

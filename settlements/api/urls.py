@@ -20,5 +20,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file of its own, so the page needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("presence/", views.PresenceView.as_view(), name="presence"),
     path("", include(router.urls)),
 ]

@@ -4,13 +4,18 @@ import csv
 import io
 
 from django_filters import rest_framework as filters
-from rest_framework import mixins, renderers, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, renderers, viewsets
 from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from settlements import services
 from settlements.api import serializers
 from settlements.api.pagination import CursorPagination, GeoCursorPagination
-from settlements.coordination.filters import PledgeFilterSet
+from settlements.coordination import selectors as coordination
+from settlements.coordination.filters import PledgeFilterSet, PresenceFilterSet
 from settlements.exports.formats import export_response, neutralise
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import (
@@ -173,3 +178,36 @@ class ListEntryViewSet(ReadOnlyViewSet):
     serializer_class = serializers.ListEntrySerializer
     filterset_fields = ["snapshot", "outcome", "settlement__pcode"]
     ordering_fields = ["id", "row"]
+
+
+PRESENCE_PARAMETERS = [
+    OpenApiParameter("organization", OpenApiTypes.INT, many=True, description="Organisation id (repeatable)"),
+    OpenApiParameter("governorate", OpenApiTypes.STR, description="Governorate P-code (SY04)"),
+    OpenApiParameter("district", OpenApiTypes.STR, description="District P-code (SY0400)"),
+    OpenApiParameter("sub_district", OpenApiTypes.STR, description="Sub-district P-code (SY040000)"),
+    OpenApiParameter("category", OpenApiTypes.STR, many=True, enum=AidRequest.Category.values),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="Pledges and deliveries on or after this day"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Pledges and deliveries on or before this day"),
+    OpenApiParameter("level", OpenApiTypes.INT, enum=[1, 2, 3], description="Areas to group by (default 2)"),
+]
+
+
+class PresenceView(APIView):
+    """Who does what where: organisation x area x category, overlaps, areas nobody covers and the
+    gap per area and category, with the /presence/ page's filters."""
+
+    queryset = Delivery.objects.none()  # the model permission: viewing deliveries
+
+    @extend_schema(parameters=PRESENCE_PARAMETERS, responses=serializers.PresenceSerializer)
+    def get(self, request):
+        filterset = PresenceFilterSet(request.query_params, queryset=Pledge.objects.none(), request=request)
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        body = {
+            "level": filterset.area_level,
+            "rows": [entry.row() for entry in coordination.presence(filterset)],
+            "overlaps": [overlap.row() for overlap in coordination.overlaps(filterset)],
+            "uncovered_areas": coordination.uncovered_areas(filterset),
+            "gaps": coordination.gaps_by_area(filterset),
+        }
+        return Response(serializers.PresenceSerializer(body).data)

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum, Value
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -20,8 +20,11 @@ from settlements.models import (
 
 class PledgeQuerySet(models.QuerySet):
     def with_delivered(self):
-        """Annotate `delivered_quantity`: what deliveries recorded against each pledge add up to."""
-        total = Coalesce(Sum("deliveries__quantity"), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
+        """Annotate `delivered_quantity`: what deliveries recorded against each pledge add up to
+        (a subquery, so pledges can still be grouped and summed over it)."""
+        deliveries = self.model.deliveries.field.model.objects.filter(pledge=OuterRef("pk"))
+        arrived = deliveries.values("pledge").annotate(total=Sum("quantity")).values("total")
+        total = Coalesce(Subquery(arrived), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
         return self.annotate(delivered_quantity=total)
 
 

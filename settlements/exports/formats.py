@@ -54,7 +54,8 @@ def cell(shows, row: dict):
 
 
 def iterate(rows):
-    return rows.iterator(chunk_size=CHUNK_ROWS)
+    """A queryset's rows from a server-side cursor; rows already built (a list) as they are."""
+    return rows.iterator(chunk_size=CHUNK_ROWS) if hasattr(rows, "iterator") else iter(rows)
 
 
 class _Line:
