@@ -2,6 +2,7 @@
 
 import datetime
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,8 +12,18 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from settlements.coordination.models import Pledge
 from settlements.filters import stale_before
-from settlements.models import AdminArea, AidRequest, Camp, ImportRun, ListEntry, Settlement, format_quantity
+from settlements.models import (
+    AdminArea,
+    AidRequest,
+    Camp,
+    Delivery,
+    ImportRun,
+    ListEntry,
+    Settlement,
+    format_quantity,
+)
 from settlements.places import local_name
 
 
@@ -104,6 +115,23 @@ def camp_map_data(queryset) -> str:
     return geojson_collection(rows, properties={"p": "need", "n": "population", "c": "closed"})
 
 
+def organizations_present(requests) -> dict[int, set[int]]:
+    """Governorate id -> the organisations working on the open needs among `requests` there: with an
+    open pledge to one, or a delivery against one (the map's presence layer)."""
+    requests = requests.filter(status__in=AidRequest.OPEN_STATUSES)
+    present = defaultdict(set)
+    area = Coalesce("request__settlement__governorate", "request__camp__governorate")
+    pledged = Pledge.objects.filter(request__in=requests, status__in=Pledge.OPEN_STATUSES)
+    delivered = Delivery.objects.filter(request__in=requests, delivering_organization__isnull=False)
+    for rows in (
+        pledged.annotate(area=area).values_list("area", "organization").distinct(),
+        delivered.annotate(area=area).values_list("area", "delivering_organization").distinct(),
+    ):
+        for governorate, organization in rows:
+            present[governorate].add(organization)
+    return present
+
+
 def governorate_needs(requests) -> str:
     """Governorate outlines with the open requests among `requests` and the tonnes still missing."""
     open_requests = requests.filter(status__in=AidRequest.OPEN_STATUSES).with_progress()
@@ -114,6 +142,7 @@ def governorate_needs(requests) -> str:
         .annotate(count=Count("pk"), tonnes=Sum("gap", filter=Q(unit=AidRequest.Unit.TONNES)))
     )
     figures = {row["area"]: row for row in per_area}
+    present = organizations_present(requests)  # before narrowing: it picks the open needs itself
     areas = (
         AdminArea.objects.filter(level=AdminArea.Level.GOVERNORATE, boundary__isnull=False)
         .annotate(outline=AsGeoJSON("boundary", precision=4))
@@ -125,6 +154,7 @@ def governorate_needs(requests) -> str:
         properties = {key: area[key] for key in ("pcode", "name_en", "name_ar")}
         properties["open"] = found.get("count", 0)
         properties["tonnes"] = float(found.get("tonnes") or 0)
+        properties["organizations"] = len(present.get(area["pk"], ()))
         features.append(
             {"type": "Feature", "id": area["pk"], "geometry": json.loads(area["outline"]), "properties": properties}
         )

@@ -10,7 +10,7 @@ from django.contrib.gis.geos import Polygon
 from django.test import Client
 from django.urls import reverse
 
-from settlements.models import AidRequest, Settlement
+from settlements.models import AidRequest, Pledge, Settlement
 from settlements.roles import COORDINATOR, STAFF
 from tests import factories
 
@@ -157,6 +157,23 @@ def test_governorates_carry_open_requests_and_missing_tonnes(coordinator_client)
     assert {f["properties"]["pcode"]: f["properties"]["open"] for f in only_food_in_camps}["SY04"] == 1
 
 
+def test_governorates_count_the_organisations_working_on_their_open_needs(coordinator_client):
+    alpha, beta, gamma = (factories.organization() for _ in range(3))
+    need = factories.aid_request(settlement=factories.settlement("C2663"), quantity=100)
+    met = factories.aid_request(settlement=factories.settlement("C2663"), quantity=5, status="met")
+    factories.delivery(need, "30", delivering_organization=alpha)
+    Pledge.objects.create(organization=beta, request=need, quantity=20, unit="t")
+    Pledge.objects.create(organization=gamma, request=need, quantity=20, unit="t", status=Pledge.Status.CANCELLED)
+    factories.delivery(met, "5", delivering_organization=gamma)  # a need already met: not current work
+
+    areas = {
+        f["properties"]["pcode"]: f["properties"] for f in features(coordinator_client.get(reverse("map:governorates")))
+    }
+
+    assert areas["SY04"]["organizations"] == 2
+    assert areas["SY05"]["organizations"] == 0
+
+
 def test_a_popup_gives_the_needs_with_requested_delivered_and_gap(coordinator_client):
     qaryatein = factories.settlement("C2663")
     request = factories.aid_request(settlement=qaryatein, quantity=100)
@@ -199,12 +216,13 @@ def test_each_data_endpoint_runs_a_fixed_number_of_queries(client, django_assert
         factories.aid_request(settlement=settlement)
     for _ in range(rows // 2):
         factories.aid_request(camp=factories.camp())
-    # session, user, user and group permissions, then the data in one statement (governorates: two)
+    # session, user, user and group permissions, then the data in one statement (governorates: four,
+    # with the organisations present from pledges and from deliveries)
     with django_assert_num_queries(5):
         client.get(reverse("map:settlements"), {"category": "food"})
     with django_assert_num_queries(5):
         client.get(reverse("map:camps"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         client.get(reverse("map:governorates"))
     popup = reverse("map:settlement-popup", args=[Settlement.objects.order_by("pk").first().pk])
     with django_assert_num_queries(6):

@@ -60,7 +60,9 @@
     name.dir = "auto";
     box.append(name, el("br"));
     const figures = ngettext("%(open)s open request · %(tonnes)s t still needed", "%(open)s open requests · %(tonnes)s t still needed", p.open);
-    box.append(el("span", null, interpolate(figures, { open: number(p.open), tonnes: number(p.tonnes) }, true)));
+    box.append(el("span", null, interpolate(figures, { open: number(p.open), tonnes: number(p.tonnes) }, true)), el("br"));
+    const present = ngettext("%s organisation present", "%s organisations present", p.organizations);
+    box.append(el("span", null, interpolate(present, [number(p.organizations)])));
     layer.bindTooltip(box, { sticky: true });
   }
 
