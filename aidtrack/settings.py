@@ -339,6 +339,11 @@ STALE_AFTER_DAYS = envint("STALE_AFTER_DAYS", 7)
 # an area where no organisation pledged or delivered make it an uncovered area.
 PRESENCE_OVERLAP_DAYS = envint("PRESENCE_OVERLAP_DAYS", 14)
 PRESENCE_PRIORITY = envint("PRESENCE_PRIORITY", 3)
+# Bulk entry of deliveries and pledges (CSV/XLSX in the admin): the largest file and row count
+# taken, and how long a previewed file waits in the cache for staff to confirm it.
+BULK_MAX_BYTES = envint("BULK_MAX_BYTES", 5_000_000)
+BULK_MAX_ROWS = envint("BULK_MAX_ROWS", 10_000)
+BULK_PREVIEW_MINUTES = envint("BULK_PREVIEW_MINUTES", 60)
 
 # Celery: JSON only, one task at a time per worker process, and time limits well inside the
 # broker's visibility timeout so a slow task is killed before Redis hands it to another worker.

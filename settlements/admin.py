@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from settlements import rights, services
 from settlements.coordination.forms import RightsInlineMixin, with_rights
 from settlements.coordination.inlines import InRequestUnitFormSet, PledgeInline
+from settlements.coordination.upload_admin import BulkUploadMixin
 from settlements.matching import name_key
 from settlements.models import (
     AdminArea,
@@ -398,7 +399,9 @@ class AidRequestAdmin(RecordsEditorMixin, LeafletGeoAdminMixin, SimpleHistoryAdm
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(RecordsEditorMixin, SimpleHistoryAdmin):
+class DeliveryAdmin(BulkUploadMixin, RecordsEditorMixin, SimpleHistoryAdmin):
+    upload = "deliveries"
+
     list_display = ["id", "request", "quantity_display", "delivered_on", "delivering_organization"]
     list_select_related = [
         "request__settlement",

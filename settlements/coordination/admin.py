@@ -4,11 +4,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from settlements.admin import DeliveryGovernorateFilter, RecordsEditorMixin
 from settlements.coordination.models import Pledge
+from settlements.coordination.upload_admin import BulkUploadMixin
 from settlements.models import format_quantity
 
 
 @admin.register(Pledge)
-class PledgeAdmin(RecordsEditorMixin, SimpleHistoryAdmin):
+class PledgeAdmin(BulkUploadMixin, RecordsEditorMixin, SimpleHistoryAdmin):
+    upload = "pledges"
+
     list_display = ["id", "request", "organization", "quantity_display", "expected_on", "status"]
     list_select_related = ["request__settlement", "request__camp", "organization"]
     list_filter = [DeliveryGovernorateFilter, "status", "request__category", "organization", "expected_on"]

@@ -20,6 +20,7 @@ import itertools
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import puremagic
@@ -40,6 +41,19 @@ BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f]")
 
 class ListFormatError(ValueError):
     """The content is not a list AidTrack can read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the header row of one kind of upload looks like, for the readers that must find it
+    among a sheet's or document's first rows: a test of a row's cells, and what it names (for the
+    message when no row passes)."""
+
+    is_header: Callable[[list[str]], bool]
+    names: str
+
+
+DAILY_LIST = Layout(looks_like_header, "settlements (a P-code or name column)")
 
 
 @dataclass
@@ -119,11 +133,15 @@ def _binary_kind(content: bytes) -> str:
     return "binary data, not text"
 
 
-def read_table(content: bytes, name: str = "") -> Table:
+def read_table(content: bytes, name: str = "", layout: Layout = DAILY_LIST) -> Table:
+    """The table in a daily list, or in another upload whose header row `layout` describes."""
     if not content.strip():
         raise ListFormatError("The file is empty.")
-    reader = {"docx": read_docx, "xlsx": read_xlsx, "json": read_json, "csv": read_csv}[detect_format(content, name)]
-    table = reader(content)
+    kind = detect_format(content, name)
+    if kind in ("docx", "xlsx"):
+        table = {"docx": read_docx, "xlsx": read_xlsx}[kind](content, layout)
+    else:
+        table = {"json": read_json, "csv": read_csv}[kind](content)
     if table.list_date is None:
         table.list_date = date_in(name)
     return table
@@ -344,7 +362,7 @@ def _check_declared_size(sheet) -> None:
         )
 
 
-def read_xlsx(content: bytes) -> Table:
+def read_xlsx(content: bytes, layout: Layout = DAILY_LIST) -> Table:
     from openpyxl import load_workbook  # uses defusedxml when it is installed, as it is here
 
     _check_zip(content)
@@ -356,7 +374,7 @@ def read_xlsx(content: bytes) -> Table:
         for sheet in workbook.worksheets:
             _check_declared_size(sheet)
             sheet.reset_dimensions()  # from here on, only the cells that are there
-            table = _read_sheet(sheet)
+            table = _read_sheet(sheet, layout)
             if table is not None:
                 return table
     except ListFormatError:
@@ -365,10 +383,10 @@ def read_xlsx(content: bytes) -> Table:
         raise ListFormatError(f"The Excel workbook cannot be read: {exc}") from None
     finally:
         workbook.close()
-    raise ListFormatError("No sheet in the workbook has a header naming settlements (a P-code or name column).")
+    raise ListFormatError(f"No sheet in the workbook has a header naming {layout.names}.")
 
 
-def _sheet_header(sheet) -> tuple[int, list[str]] | None:
+def _sheet_header(sheet, layout: Layout) -> tuple[int, list[str]] | None:
     """The row number and headers of the sheet's header row, within its first rows."""
     head = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=settings.IMPORT_MAX_COLUMNS + 1, values_only=True)
     for number, cells in enumerate(head, start=1):
@@ -377,14 +395,14 @@ def _sheet_header(sheet) -> tuple[int, list[str]] | None:
             cells.pop()
         _check_width(cells, f"header of sheet {sheet.title!r}")
         headers = _clean_headers(cells)
-        if looks_like_header(headers):
+        if layout.is_header(headers):
             return number, headers
     return None
 
 
-def _read_sheet(sheet) -> Table | None:
+def _read_sheet(sheet, layout: Layout) -> Table | None:
     """The sheet's table, streamed: rows are never wider than the header plus one cell."""
-    found = _sheet_header(sheet)
+    found = _sheet_header(sheet, layout)
     if found is None:
         return None
     header_row, headers = found
@@ -400,7 +418,7 @@ def _read_sheet(sheet) -> Table | None:
     return table
 
 
-def read_docx(content: bytes) -> Table:
+def read_docx(content: bytes, layout: Layout = DAILY_LIST) -> Table:
     import docx
 
     _check_zip(content)
@@ -414,7 +432,7 @@ def read_docx(content: bytes) -> Table:
     for table in document.tables:
         rows = _word_rows(table)
         header = next(rows, None)
-        if header is None or not looks_like_header(header[1]):
+        if header is None or not layout.is_header(header[1]):
             continue
         _check_width(header[1], "Word table's header")
         result = Table(format="docx", headers=_clean_headers(header[1]), list_date=list_date)
@@ -422,7 +440,7 @@ def read_docx(content: bytes) -> Table:
             if any(cells):
                 result.add(number, cells)
         return result
-    raise ListFormatError("The Word document has no table whose header names settlements.")
+    raise ListFormatError(f"The Word document has no table whose header names {layout.names}.")
 
 
 def _word_rows(table):

@@ -89,6 +89,25 @@ def value_terms() -> dict[str, dict[str, str]]:
 
 
 @functools.cache
+def upload_terms(upload: str) -> tuple[dict[str, str], dict[str, str]]:
+    """For a bulk upload of `upload` ("deliveries", "pledges"), from `coordination.csv`: term key of
+    a header -> field, and HXL hashtag (lower case, no spaces) -> field."""
+    headers, hashtags = {}, {}
+    for row in _read("coordination.csv"):
+        if row["upload"] != upload:
+            continue
+        if row["language"] == "hxl":
+            hashtags.setdefault(hxl_key(row["term"]), row["field"])
+        else:
+            headers.setdefault(term_key(row["term"]), row["field"])
+    return headers, hashtags
+
+
+def hxl_key(tag) -> str:
+    return re.sub(r"\s+", "", str(tag or "")).lower()
+
+
+@functools.cache
 def personal_terms() -> tuple[tuple[str, ...], ...]:
     """Term keys, as word tuples, of headers naming personal data (`personal.csv`)."""
     return tuple(sorted({tuple(term_key(row["term"]).split()) for row in _read("personal.csv")} - {()}))
