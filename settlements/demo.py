@@ -112,7 +112,7 @@ def load_demo_data() -> bool:
     camps = _camps(orgs)
     today = datetime.date.today()
     for camp, category, tonnes, priority, requester, deliveries in NEEDS:
-        aid_request = AidRequest(
+        aid_request = _need(
             camp=camps[camp],
             category=category,
             quantity=Decimal(tonnes),
@@ -120,10 +120,7 @@ def load_demo_data() -> bool:
             priority=priority,
             needed_by=today + datetime.timedelta(days=30),
             requesting_organization=orgs[requester],
-            description=DEMO_NOTE,
         )
-        aid_request.full_clean()
-        aid_request.save()
         pledges = {}
         for pledged_camp, pledged_category, pledged, days_ahead, by, status in PLEDGES:
             if (pledged_camp, pledged_category) == (camp, category):
@@ -146,7 +143,7 @@ def load_demo_data() -> bool:
                 notes=DEMO_NOTE,
             )
     for pcode, category, quantity, unit, priority, requester in SETTLEMENT_NEEDS:
-        need = AidRequest(
+        _need(
             settlement=Settlement.objects.get(pcode=pcode),
             category=category,
             quantity=Decimal(quantity),
@@ -154,8 +151,12 @@ def load_demo_data() -> bool:
             priority=priority,
             needed_by=today + datetime.timedelta(days=60),
             requesting_organization=orgs[requester],
-            description=DEMO_NOTE,
         )
-        need.full_clean()
-        need.save()
     return True
+
+
+def _need(**fields) -> AidRequest:
+    need = AidRequest(**fields, description=DEMO_NOTE)
+    need.full_clean()
+    need.save()
+    return need

@@ -86,12 +86,12 @@ def check_all(user, action: str, objs) -> None:
 def refusal(user, action: str, obj) -> str:
     opts = obj._meta
     if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
-        return _("Your role does not allow you to %(action)s a %(model)s.") % {
+        return _("Your role does not let you %(action)s records of this kind (%(model)s).") % {
             "action": VERBS[action],
             "model": opts.verbose_name,
         }
     if owner_id(obj) is None:
-        return _("A %(model)s with no organisation is changed by Managers.") % {"model": opts.verbose_name}
+        return _("This %(model)s has no organisation: only Managers change it.") % {"model": opts.verbose_name}
     return _("Only members of the organisation that answers for this %(model)s, or a Manager, can change it.") % {
         "model": opts.verbose_name
     }

@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 def test_staff_add_a_request_whose_location_is_picked_on_the_map(page, live_server, gazetteer):
     """Under the same strict Content-Security-Policy as every page: the widget's inline scripts run
     by the request's nonce (and the page fixture fails the test on any violation the browser reports)."""
-    factories.user(role=STAFF, username="huda")
+    # A member of one organisation: a new request starts as that organisation's.
+    factories.user(role=STAFF, username="huda", member_of=[factories.organization(name="Huda's partner")])
     log_in(page, live_server, "huda")
 
     response = page.goto(f"{live_server.url}/admin/settlements/aidrequest/add/")

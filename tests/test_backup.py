@@ -30,6 +30,7 @@ STAFF_TABLES = [
     "settlements_delivery",
     "settlements_camp",
     "settlements_organization",
+    "settlements_organization_members",
     "settlements_figurecorrection",
     "auth_user",
 ]
@@ -82,11 +83,12 @@ def staff_work(gazetteer):
     import_list((SAMPLES / "settlement-list-2017-09-11.csv").read_bytes(), source="settlement-list-2017-09-11.csv")
     second = (DAILY_LISTS / "2017-09-12" / "settlement-list.csv").read_bytes()
     import_list(second, source="settlement-list-2017-09-12.csv")
-    editor = factories.user(role=STAFF, username="rania")
+    partner = factories.organization(name="Syrian Arab Red Crescent", acronym="SARC")
+    editor = factories.user(role=STAFF, username="rania", member_of=[partner])
     settlement = Settlement.objects.get(pcode="C2663")
     settlement.population = 12345
     services.save_record(obj=settlement, user=editor)
-    request = factories.aid_request(settlement=settlement, quantity=Decimal("80"))
+    request = factories.aid_request(settlement=settlement, quantity=Decimal("80"), requesting_organization=partner)
     services.save_record(obj=request, user=editor)
     factories.delivery(request, quantity="20")
     factories.camp(name_en="Rukban", population=60000)

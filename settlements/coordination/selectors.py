@@ -119,29 +119,13 @@ def presence(filterset) -> list[Presence]:
     """Organisation x area (at the filter set's level) x category, from pledges and deliveries."""
     area = f"area{filterset.area_level}"
     group = ("org", area, "category", "unit")
-    promised = (
-        pledges(filterset)
-        .filter(org__isnull=False)
-        .values(*group)
-        .annotate(
-            answered=ArrayAgg("request", distinct=True),
-            count=Count("pk"),
-            quantity=Sum(F("quantity") - F("delivered_quantity")),
-        )
-        .order_by()
-    )
-    made = (
-        deliveries(filterset)
-        .filter(org__isnull=False)
-        .values(*group)
-        .annotate(
-            answered=ArrayAgg("request", distinct=True),
-            count=Count("pk"),
-            quantity=Sum("quantity"),
-            last=Max("on"),
-        )
-        .order_by()
-    )
+
+    def per_group(queryset, **figures):
+        answered = ArrayAgg("request", distinct=True)
+        return queryset.filter(org__isnull=False).values(*group).annotate(answered=answered, **figures).order_by()
+
+    promised = per_group(pledges(filterset), count=Count("pk"), quantity=Sum(F("quantity") - F("delivered_quantity")))
+    made = per_group(deliveries(filterset), count=Count("pk"), quantity=Sum("quantity"), last=Max("on"))
     found: dict[tuple, dict] = defaultdict(dict)
     for kind, rows in (("pledges", promised), ("deliveries", made)):
         for row in rows:
@@ -203,10 +187,9 @@ def overlaps(filterset) -> list[Overlap]:
             "area3",
             org_name=F("delivering_organization__name"),
             settlement_pcode=F("request__settlement__pcode"),
-            settlement_name=F("request__settlement__name_en"),
-            settlement_name_ar=F("request__settlement__name_ar"),
             camp_id=F("request__camp_id"),
-            camp_name=F("request__camp__name_en"),
+            name_en=Coalesce("request__settlement__name_en", "request__camp__name_en"),
+            name_ar=Coalesce("request__settlement__name_ar", "request__camp__name_ar"),
         )
         .order_by("on")
     )
@@ -232,11 +215,8 @@ def _overlap(run: list[dict], category: str) -> list[Overlap]:
     if len(organizations) < 2:
         return []
     first = run[0]
-    if first["settlement_pcode"]:
-        name, args = first["settlement_name"], ("settlement", first["settlement_pcode"])
-    else:
-        name, args = first["camp_name"], ("camp", first["camp_id"])
-    return [Overlap(name, args, first["area3"] or "", category, organizations, first["on"], run[-1]["on"])]
+    args = ("settlement", first["settlement_pcode"]) if first["settlement_pcode"] else ("camp", first["camp_id"])
+    return [Overlap(local_name(first), args, first["area3"] or "", category, organizations, first["on"], run[-1]["on"])]
 
 
 def uncovered_areas(filterset) -> list[dict]:
