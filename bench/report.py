@@ -135,10 +135,40 @@ def table_rows(data: dict) -> list[list[str]]:
     return out
 
 
+PRESENCE_PARTS = {
+    "api_all_districts_after_a_write": "/api/presence/, all areas by district, first view after a write",
+    "api_all_districts_cached": "/api/presence/, all areas by district, again (from the cache)",
+    "api_one_governorate_sub_districts_after_a_write": "/api/presence/, one governorate by sub-district, after a write",
+    "presence_rows": "Presence rows alone (organisation x district x category)",
+    "overlaps": "Overlaps alone (one windowed SQL statement)",
+    "uncovered_areas": "Areas nobody covers alone (reads the presence rows first)",
+    "gaps_by_area": "Gap per district and category alone",
+}
+
+
+def presence_rows(data: dict) -> list[list[str]]:
+    floor = data["seconds"]["floor_sql_group_by"]
+    scale = f"{data['deliveries']:,} deliveries, {data['pledges']:,} pledges, {data['organizations']} organisations"
+    out = []
+    for name, label in PRESENCE_PARTS.items():
+        ours = data["seconds"][name]
+        out.append(
+            [
+                f"{label}; {scale}",
+                seconds(ours),
+                "floor: one SQL GROUP BY of the deliveries by organisation, district, category, unit",
+                seconds(floor),
+                ratio(ours, floor),
+            ]
+        )
+    return out
+
+
 def main():
     sections = []
     commands = []
-    for name, builder in (("import", import_rows), ("map", map_rows), ("tables", table_rows)):
+    builders = (("import", import_rows), ("map", map_rows), ("tables", table_rows), ("presence", presence_rows))
+    for name, builder in builders:
         data = load(name)
         if data:
             sections += builder(data)

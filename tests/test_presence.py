@@ -16,6 +16,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from settlements import services
+from settlements.caching import data_changed
 from settlements.coordination.models import Pledge
 from settlements.demo import load_demo_data
 from settlements.models import AidRequest, Settlement
@@ -174,9 +176,26 @@ def test_the_api_costs_the_same_queries_for_one_organisation_or_many(world, coor
     for n in range(6):
         org = factories.organization()
         factories.delivery(world["food"], "1", delivered_on=days(40 + n), delivering_organization=org)
+    data_changed()  # as every write through the services does
     with django_assert_max_num_queries(16):
         body = presence(coordinator)
     assert len(body["rows"]) == 9
+
+
+def test_the_picture_is_cached_until_the_next_write(
+    world, coordinator, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    presence(coordinator)
+    with django_assert_max_num_queries(6):  # session, user, permissions: the picture is the cache's
+        presence(coordinator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_delivery(
+            request=world["water"], quantity=Decimal("5"), delivered_on=days(12), delivering_organization=world["beta"]
+        )
+
+    rows = by_key(presence(coordinator)["rows"])
+    assert rows["BETA", world["other"].district.pcode, "water"]["delivered"] == "5.00"
 
 
 def test_the_page_shows_presence_overlaps_uncovered_areas_and_gaps(world, coordinator_client):
@@ -253,6 +272,9 @@ def test_the_demo_data_shows_presence_an_overlap_and_an_uncovered_area(coordinat
     body = presence(coordinator)
 
     assert {row["organization_acronym"] for row in body["rows"]} >= {"WFP", "SARC", "WHO"}
+    # WFP's pledges less what it delivered against them: Rukban (Tadmor) 200 - 180, Akerbat 150 - 100.
+    wfp_food = {r["area_pcode"]: r["pledged"] for r in body["rows"] if r["organization_acronym"] == "WFP"}
+    assert wfp_food == {"SY0405": "20.00", "SY0503": "50.00"}
     assert [o["organizations"] for o in body["overlaps"]] == [["Syrian Arab Red Crescent", "World Food Programme"]]
     assert body["uncovered_areas"], "the demo's unanswered need in Qaryatein"
 

@@ -203,11 +203,12 @@ class PresenceView(APIView):
         filterset = PresenceFilterSet(request.query_params, queryset=Pledge.objects.none(), request=request)
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
+        found = coordination.picture(filterset)
         body = {
-            "level": filterset.area_level,
-            "rows": [entry.row() for entry in coordination.presence(filterset)],
-            "overlaps": [overlap.row() for overlap in coordination.overlaps(filterset)],
-            "uncovered_areas": coordination.uncovered_areas(filterset),
-            "gaps": coordination.gaps_by_area(filterset),
+            "level": found.level,
+            "rows": [entry.row() for entry in found.presence],
+            "overlaps": [overlap.row() for overlap in found.overlaps],
+            "uncovered_areas": found.uncovered_areas,
+            "gaps": found.gaps,
         }
         return Response(serializers.PresenceSerializer(body).data)

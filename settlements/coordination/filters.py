@@ -1,6 +1,7 @@
 import django_filters as df
 from django import forms
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from settlements.coordination.models import Pledge
@@ -58,9 +59,13 @@ class PresenceFilterSet(df.FilterSet):
     FOR_REQUESTS = ("governorate", "district", "sub_district", "category")  # the needs' own filters
 
     def __init__(self, data=None, *args, **kwargs):
-        if data is not None and not data.get("level"):
-            data = data.copy()
-            data["level"] = DEFAULT_LEVEL  # shown selected in the form too
+        if data is not None:
+            chosen = QueryDict(mutable=True)
+            for key, values in data.lists() if hasattr(data, "lists") else ((k, [v]) for k, v in data.items()):
+                chosen.setlist(key, values)
+            if not chosen.get("level"):
+                chosen["level"] = DEFAULT_LEVEL  # shown selected in the form too
+            data = chosen
         super().__init__(data, *args, **kwargs)
 
     def filter_area(self, queryset, name, value):

@@ -15,9 +15,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, F, Max, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db import connection
+from django.db.models import CharField, Count, F, Max, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 
+from settlements.caching import cached
 from settlements.coordination.models import Pledge
 from settlements.models import AdminArea, AidRequest, Delivery, Organization
 from settlements.places import local_name
@@ -53,8 +55,7 @@ def located(queryset):
 def pledges(filterset):
     """Open pledges (pledged, in transit): a cancelled one is nobody's presence, and a delivered
     one is present through its deliveries."""
-    open_pledges = Pledge.objects.filter(status__in=Pledge.OPEN_STATUSES).with_delivered()
-    return filterset.filter_queryset(located(open_pledges))
+    return filterset.filter_queryset(located(Pledge.objects.filter(status__in=Pledge.OPEN_STATUSES)))
 
 
 def deliveries(filterset):
@@ -124,8 +125,19 @@ def presence(filterset) -> list[Presence]:
         answered = ArrayAgg("request", distinct=True)
         return queryset.filter(org__isnull=False).values(*group).annotate(answered=answered, **figures).order_by()
 
-    promised = per_group(pledges(filterset), count=Count("pk"), quantity=Sum(F("quantity") - F("delivered_quantity")))
+    open_pledges = pledges(filterset)
+    promised = per_group(open_pledges, count=Count("pk"), quantity=Sum("quantity"))
     made = per_group(deliveries(filterset), count=Count("pk"), quantity=Sum("quantity"), last=Max("on"))
+    # What was delivered against those open pledges, by the pledge's group: what they still promise
+    # is their quantity less this (the same rule as the gap's `pledged`).
+    arrived = {
+        tuple(row[name] for name in group): row["total"]
+        for row in Delivery.objects.filter(pledge__in=open_pledges.values("pk"))
+        .annotate(org=F("pledge__organization"), **_area_paths("request__"), category=F("request__category"))
+        .values(*group)
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    }
     found: dict[tuple, dict] = defaultdict(dict)
     for kind, rows in (("pledges", promised), ("deliveries", made)):
         for row in rows:
@@ -139,7 +151,9 @@ def presence(filterset) -> list[Presence]:
         if promised_row := kinds.get("pledges"):
             entry.requests |= set(promised_row["answered"])
             entry.pledges_open = promised_row["count"]
-            entry.pledged = promised_row["quantity"] or ZERO
+            entry.pledged = max(
+                (promised_row["quantity"] or ZERO) - arrived.get((org, pcode, category, unit), ZERO), ZERO
+            )
         if made_row := kinds.get("deliveries"):
             entry.requests |= set(made_row["answered"])
             entry.deliveries = made_row["count"]
@@ -152,8 +166,8 @@ def presence(filterset) -> list[Presence]:
 
 @dataclass
 class Overlap:
-    """Two or more organisations delivering the same category to the same place within
-    PRESENCE_OVERLAP_DAYS of each other."""
+    """Two or more organisations delivering the same category to the same place, each delivery
+    less than PRESENCE_OVERLAP_DAYS after the one before."""
 
     target: str  # the settlement's or camp's name
     target_url_args: tuple  # ("settlement", pcode) or ("camp", pk)
@@ -176,59 +190,82 @@ class Overlap:
 
 def overlaps(filterset) -> list[Overlap]:
     """Deliveries of one category to one settlement or camp by different organisations less than
-    PRESENCE_OVERLAP_DAYS apart, each run of them once, newest first."""
-    window = datetime.timedelta(days=settings.PRESENCE_OVERLAP_DAYS)
-    rows = (
+    PRESENCE_OVERLAP_DAYS apart, each run of them once, newest first.
+
+    One statement over the filtered deliveries: a delivery starts a new run when the one before it
+    (same place, same category) is PRESENCE_OVERLAP_DAYS or more earlier; a run is an overlap when
+    two or more organisations made its deliveries.
+    """
+    made = (
         deliveries(filterset)
         .filter(org__isnull=False)
+        .annotate(
+            place=Coalesce(
+                "request__settlement__pcode",
+                Concat(Value("camp-"), Cast("request__camp_id", CharField())),
+                output_field=CharField(),
+            )
+        )
         .values(
             "on",
+            "org",
             "category",
             "area3",
+            "place",
             org_name=F("delivering_organization__name"),
             settlement_pcode=F("request__settlement__pcode"),
             camp_id=F("request__camp_id"),
             name_en=Coalesce("request__settlement__name_en", "request__camp__name_en"),
             name_ar=Coalesce("request__settlement__name_ar", "request__camp__name_ar"),
         )
-        .order_by("on")
+        .order_by()
     )
-    by_place = defaultdict(list)
-    for row in rows:
-        by_place[(row["settlement_pcode"] or f"camp-{row['camp_id']}", row["category"])].append(row)
-    found = []
-    for (_place, category), made in by_place.items():
-        run = [made[0]]
-        for row in made[1:]:
-            if row["on"] - run[-1]["on"] < window:
-                run.append(row)
-                continue
-            found += _overlap(run, category)
-            run = [row]
-        found += _overlap(run, category)
-    found.sort(key=lambda o: (o.last, o.target), reverse=True)
-    return found
+    inner, params = made.query.sql_with_params()
+    sql = f"""
+        WITH made AS ({inner}),
+        marked AS (
+            SELECT *, CASE WHEN "on" - lag("on") OVER w < %s THEN 0 ELSE 1 END AS starts
+            FROM made WINDOW w AS (PARTITION BY place, category ORDER BY "on")
+        ),
+        runs AS (
+            SELECT *, sum(starts) OVER (PARTITION BY place, category ORDER BY "on" ROWS UNBOUNDED PRECEDING) AS run
+            FROM marked
+        )
+        SELECT min(settlement_pcode), min(camp_id), min(name_en), min(name_ar), min(area3), category,
+               array_agg(DISTINCT org_name ORDER BY org_name), min("on"), max("on")
+        FROM runs
+        GROUP BY place, category, run
+        HAVING count(DISTINCT org) > 1
+        ORDER BY max("on") DESC, min(name_en) DESC
+    """  # noqa: S608 (the inner query is Django's, its values bound as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, settings.PRESENCE_OVERLAP_DAYS])
+        found = cursor.fetchall()
+    return [
+        Overlap(
+            local_name({"name_en": name_en, "name_ar": name_ar}),
+            ("settlement", pcode) if pcode else ("camp", camp_id),
+            area3 or "",
+            category,
+            organizations,
+            first,
+            last,
+        )
+        for pcode, camp_id, name_en, name_ar, area3, category, organizations, first, last in found
+    ]
 
 
-def _overlap(run: list[dict], category: str) -> list[Overlap]:
-    organizations = sorted({row["org_name"] for row in run})
-    if len(organizations) < 2:
-        return []
-    first = run[0]
-    args = ("settlement", first["settlement_pcode"]) if first["settlement_pcode"] else ("camp", first["camp_id"])
-    return [Overlap(local_name(first), args, first["area3"] or "", category, organizations, first["on"], run[-1]["on"])]
-
-
-def uncovered_areas(filterset) -> list[dict]:
+def uncovered_areas(filterset, present: set[str] | None = None) -> list[dict]:
     """Areas (at the filter set's level) with open needs of priority PRESENCE_PRIORITY or above where
-    no organisation pledged or delivered, for any category, in the chosen dates."""
+    no organisation pledged or delivered, for any category, in the chosen dates. `present`: the
+    P-codes of the areas where someone is, when `presence` has already been read."""
     area = f"area{filterset.area_level}"
-    present = set(pledges(filterset).filter(org__isnull=False).values_list(area, flat=True).distinct())
-    present |= set(deliveries(filterset).filter(org__isnull=False).values_list(area, flat=True).distinct())
+    if present is None:
+        present = {entry.area.pcode for entry in presence(filterset)}
     urgent = (
         requests(filterset)
         .filter(status__in=AidRequest.OPEN_STATUSES, priority__gte=settings.PRESENCE_PRIORITY)
-        .exclude(**{f"{area}__in": present - {None}})
+        .exclude(**{f"{area}__in": present})
         .exclude(**{f"{area}__isnull": True})
         .values(area)
         .annotate(needs=Count("pk"), highest=Max("priority"), categories=ArrayAgg("category", distinct=True))
@@ -272,15 +309,45 @@ def gaps_by_area(filterset) -> list[dict]:
     return [{**row, "area_pcode": row[area], "area_name": local_name(areas[row.pop(area)])} for row in rows]
 
 
-def presence_areas(filterset) -> list[dict]:
-    """Per area at the filter set's level: where it is, which organisations are present, and
-    whether it has urgent needs nobody covers; the presence page's map layer."""
+@dataclass
+class Picture:
+    """Who does what where for one set of filters: what the page, its map and the API show."""
+
+    level: int
+    presence: list[Presence]
+    overlaps: list[Overlap]
+    uncovered_areas: list[dict]
+    gaps: list[dict]
+
+
+def picture(filterset) -> Picture:
+    """The whole picture, cached until the next write (per language: it holds area names)."""
+    chosen = sorted((key, values) for key, values in filterset.data.lists() if key in filterset.filters)
+    chosen += [("overlap_days", [settings.PRESENCE_OVERLAP_DAYS]), ("priority", [settings.PRESENCE_PRIORITY])]
+    parameters = "&".join(f"{key}={value}" for key, values in chosen for value in values)
+    return cached("presence", parameters, lambda: _picture(filterset), per_language=True)
+
+
+def _picture(filterset) -> Picture:
+    entries = presence(filterset)
+    return Picture(
+        level=filterset.area_level,
+        presence=entries,
+        overlaps=overlaps(filterset),
+        uncovered_areas=uncovered_areas(filterset, present={entry.area.pcode for entry in entries}),
+        gaps=gaps_by_area(filterset),
+    )
+
+
+def presence_areas(found: Picture) -> list[dict]:
+    """Per area of the picture: where it is, which organisations are present, and whether it has
+    urgent needs nobody covers; the presence page's map layer."""
     present = defaultdict(set)
     delivered = defaultdict(int)
-    for entry in presence(filterset):
+    for entry in found.presence:
         present[entry.area.pcode].add(entry.organization.acronym or entry.organization.name)
         delivered[entry.area.pcode] += entry.deliveries
-    uncovered = {row["area_pcode"]: row for row in uncovered_areas(filterset)}
+    uncovered = {row["area_pcode"]: row for row in found.uncovered_areas}
     pcodes = set(present) | set(uncovered)
     areas = AdminArea.objects.filter(pcode__in=pcodes).exclude(centroid=None)
     return [

@@ -32,7 +32,8 @@ def presence_page(request):
     filterset = presence_filters(request, strict=bool(export))
     table = presence_table(filterset.area_level)
     valid = filterset.is_valid()
-    rows = [entry.row() for entry in selectors.presence(filterset)] if valid else []
+    found = selectors.picture(filterset) if valid else None
+    rows = [entry.row() for entry in found.presence] if valid else []
     if export:
         return export_response(table, rows, export, request.GET.dict())
     shown = [(column, column.shows()) for column in table.columns]
@@ -43,17 +44,17 @@ def presence_page(request):
     level_filter = {1: "governorate", 2: "district", 3: "district"}[filterset.area_level]
     categories, units = dict(AidRequest.Category.choices), dict(AidRequest.Unit.choices)
     priorities = dict(AidRequest.Priority.choices)
-    overlaps = selectors.overlaps(filterset) if valid else []
+    overlaps = found.overlaps if valid else []
     for overlap in overlaps:
         overlap.category_label = categories.get(overlap.category, overlap.category)
-    uncovered = selectors.uncovered_areas(filterset) if valid else []
+    uncovered = [dict(area) for area in found.uncovered_areas] if valid else []
     for area in uncovered:
         # Sub-districts have no filter of their own on the requests table: their district's stands in.
         pcode = area["area_pcode"] if filterset.area_level < 3 else area["area_pcode"][:6]
         area["requests_query"] = urlencode({level_filter: pcode, "uncovered": "true"})
         area["priority_label"] = priorities.get(area["highest_priority"])
         area["category_labels"] = [categories.get(c, c) for c in area["categories"]]
-    gaps = selectors.gaps_by_area(filterset) if valid else []
+    gaps = [dict(gap) for gap in found.gaps] if valid else []
     for gap in gaps:
         gap["category_label"], gap["unit_label"] = categories.get(gap["category"]), units.get(gap["unit"])
     context = {
@@ -86,6 +87,6 @@ def presence_areas(request):
             "geometry": {"type": "Point", "coordinates": [area.pop("lon"), area.pop("lat")]},
             "properties": area,
         }
-        for area in selectors.presence_areas(filterset)
+        for area in selectors.presence_areas(selectors.picture(filterset))
     ]
     return JsonResponse({"type": "FeatureCollection", "features": features}, content_type="application/geo+json")
