@@ -213,6 +213,16 @@ def test_the_page_shows_presence_overlaps_uncovered_areas_and_gaps(world, coordi
     assert coordinator_client.get(reverse("presence:page"), {"level": "9"}).status_code == 400
 
 
+def test_the_page_lists_the_newest_overlaps_and_says_how_many_there_are(world, coordinator_client, monkeypatch):
+    from settlements.views import presence as presence_views
+
+    monkeypatch.setattr(presence_views, "LISTED", 0)  # the one overlap is more than the page lists
+
+    page = coordinator_client.get(reverse("presence:page")).content.decode()
+
+    assert "The newest 0 of 1 overlaps" in page
+
+
 def test_the_page_exports_csv_xlsx_and_hxl_of_what_it_shows(world, coordinator_client):
     url = reverse("presence:page")
 

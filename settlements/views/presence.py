@@ -18,6 +18,7 @@ from settlements.views.common import can_view, filtered
 from settlements.views.maps import map_config
 
 EXPORTS = ("csv", "xlsx", "hxl")
+LISTED = 200  # overlaps shown on the page, newest first; the API has them all
 
 
 def presence_filters(request, *, strict: bool):
@@ -44,7 +45,7 @@ def presence_page(request):
     level_filter = {1: "governorate", 2: "district", 3: "district"}[filterset.area_level]
     categories, units = dict(AidRequest.Category.choices), dict(AidRequest.Unit.choices)
     priorities = dict(AidRequest.Priority.choices)
-    overlaps = found.overlaps if valid else []
+    overlaps = found.overlaps[:LISTED] if valid else []
     for overlap in overlaps:
         overlap.category_label = categories.get(overlap.category, overlap.category)
     uncovered = [dict(area) for area in found.uncovered_areas] if valid else []
@@ -63,6 +64,7 @@ def presence_page(request):
         "columns": table.columns,
         "rows": rows,
         "overlaps": overlaps,
+        "overlap_count": len(found.overlaps) if valid else 0,
         "uncovered": uncovered,
         "gaps": gaps,
         "overlap_days": settings.PRESENCE_OVERLAP_DAYS,
