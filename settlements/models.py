@@ -384,16 +384,16 @@ class AidRequestQuerySet(models.QuerySet):
             )
         )
 
-    def progress_totals(self) -> dict[str, Decimal]:
-        """Requested, delivered, gap, pledged and uncovered summed over these requests; filter to one unit first.
-
-        Grouped by unit rather than aggregated, so PostgreSQL sums the delivered subquery in place.
-        """
-        per_unit = (
+    def progress_by(self, *fields: str):
+        """The requests' progress summed per value of `fields` (unit among them: quantities of
+        different units never add up): count, then requested_sum, delivered_sum, gap_sum,
+        pledged_sum and uncovered_sum, each the `with_progress` figure summed."""
+        return (
             self.with_progress()
             .order_by()
-            .values("unit")
+            .values(*fields)
             .annotate(
+                count=models.Count("pk"),
                 requested_sum=Sum("quantity"),
                 delivered_sum=Sum("delivered"),
                 gap_sum=Sum("gap"),
@@ -401,6 +401,13 @@ class AidRequestQuerySet(models.QuerySet):
                 uncovered_sum=Sum("uncovered"),
             )
         )
+
+    def progress_totals(self) -> dict[str, Decimal]:
+        """Requested, delivered, gap, pledged and uncovered summed over these requests; filter to one unit first.
+
+        Grouped by unit rather than aggregated, so PostgreSQL sums the delivered subquery in place.
+        """
+        per_unit = self.progress_by("unit")
         totals = dict.fromkeys(("requested", "delivered", "gap", "pledged", "uncovered"), Decimal(0))
         for row in per_unit:
             for name in totals:

@@ -165,17 +165,7 @@ def needs_by_category(requests) -> list[dict]:
     """Open needs summed per category and unit: requested, delivered, gap, pledged, uncovered."""
     totals = (
         requests.filter(status__in=AidRequest.OPEN_STATUSES)
-        .with_progress()
-        .order_by()
-        .values("category", "unit")
-        .annotate(
-            requested=Sum("quantity"),
-            delivered_sum=Sum("delivered"),
-            gap_sum=Sum("gap"),
-            pledged_sum=Sum("pledged"),
-            uncovered_sum=Sum("uncovered"),
-            count=Count("pk"),
-        )
+        .progress_by("category", "unit")
         .order_by("category", "unit")
     )
     labels = dict(AidRequest.Category.choices)
@@ -185,7 +175,7 @@ def needs_by_category(requests) -> list[dict]:
             "category": labels[row["category"]],
             "unit": units[row["unit"]],
             "count": row["count"],
-            "requested": format_quantity(row["requested"]),
+            "requested": format_quantity(row["requested_sum"]),
             "delivered": format_quantity(row["delivered_sum"]),
             "gap": format_quantity(row["gap_sum"]),
             "pledged": format_quantity(row["pledged_sum"]),

@@ -289,24 +289,26 @@ def gaps_by_area(filterset) -> list[dict]:
     """Requested, delivered, pledged and uncovered per area, category and unit (the gap's one
     definition, `with_progress`, summed), over the needs the area and category filters select."""
     area = f"area{filterset.area_level}"
-    rows = (
+    rows = list(
         requests(filterset)
-        .with_progress()
         .exclude(status=AidRequest.Status.CANCELLED)
         .exclude(**{f"{area}__isnull": True})
-        .values(area, "category", "unit")
-        .annotate(
-            count=Count("pk"),
-            requested=Sum("quantity"),
-            delivered=Sum("delivered"),
-            pledged=Sum("pledged"),
-            uncovered=Sum("uncovered"),
-        )
+        .progress_by(area, "category", "unit")
         .order_by(area, "category", "unit")
     )
-    rows = list(rows)
     areas = AdminArea.objects.in_bulk({row[area] for row in rows}, field_name="pcode")
-    return [{**row, "area_pcode": row[area], "area_name": local_name(areas[row.pop(area)])} for row in rows]
+    figures = ("requested", "delivered", "pledged", "uncovered")
+    return [
+        {
+            "area_pcode": row[area],
+            "area_name": local_name(areas[row[area]]),
+            "category": row["category"],
+            "unit": row["unit"],
+            "count": row["count"],
+            **{name: row[f"{name}_sum"] for name in figures},
+        }
+        for row in rows
+    ]
 
 
 @dataclass
