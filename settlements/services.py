@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from settlements import rights
 from settlements.caching import data_changed
@@ -86,6 +86,28 @@ def save_record(*, obj, user, validate: bool = True, previous_request_id: int | 
     refresh_pledge_status(pledge_ids=pledges | ({obj.pk} if isinstance(obj, Pledge) else set()))
     transaction.on_commit(data_changed)
     return obj
+
+
+@transaction.atomic
+def add_records(*, objs: list, user) -> list:
+    """Add many new records of one model at once (bulk entry), validated by the caller, with what
+    `save_record` gives one: the rights check, authorship, edit history, the progress of the
+    requests and pledges they touch re-derived once, and cached data renewed after commit."""
+    if not objs:
+        return objs
+    for obj in objs:
+        rights.check(user, "add", obj)
+        if hasattr(obj, "created_by_id"):
+            obj.created_by = user
+        if hasattr(obj, "updated_by_id"):
+            obj.updated_by = user
+    model = type(objs[0])
+    bulk_create_with_history(objs, model, default_user=user)
+    refresh_request_status(request_ids={obj.request_id for obj in objs if hasattr(obj, "request_id")})
+    touched = {obj.pk for obj in objs} if model is Pledge else {getattr(obj, "pledge_id", None) for obj in objs}
+    refresh_pledge_status(pledge_ids=touched)
+    transaction.on_commit(data_changed)
+    return objs
 
 
 @transaction.atomic

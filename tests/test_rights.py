@@ -172,6 +172,24 @@ def test_a_delivery_is_recorded_only_for_an_organisation_one_belongs_to(world):
     assert made.created_by == world["alpha_staff"]
 
 
+def test_records_added_in_bulk_are_refused_whole_if_one_is_in_anothers_name(world):
+    def delivery(organization):
+        return Delivery(
+            request=world["beta_request"],
+            quantity=Decimal("5"),
+            unit="t",
+            delivered_on=datetime.date.today(),
+            delivering_organization=world[organization],
+        )
+
+    with pytest.raises(PermissionDenied):
+        services.add_records(objs=[delivery("alpha"), delivery("beta")], user=world["alpha_staff"])
+    assert Delivery.objects.filter(quantity=Decimal("5")).count() == 0
+
+    services.add_records(objs=[delivery("alpha"), delivery("alpha")], user=world["alpha_staff"])
+    assert Delivery.objects.filter(quantity=Decimal("5"), created_by=world["alpha_staff"]).count() == 2
+
+
 def test_a_status_decided_for_several_requests_is_refused_whole_if_one_is_anothers(world):
     mine, theirs = world["alpha_request"], world["beta_request"]
 

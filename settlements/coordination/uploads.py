@@ -4,8 +4,9 @@ The file is read by the daily list's reader (`importing.readers.read_table`: the
 formats and physical row numbers, so "row 7" is line 7 of the CSV or row 7 of the sheet). Headers
 are matched through `data/vocabulary/coordination.csv` (English, Russian, Arabic, HXL). Every row
 is checked as the admin would check it (the models' validation and `settlements.rights`) before
-anything is written; the preview shows each row's errors and warnings. Confirming writes every row
-through `services.save_record` in one transaction, so one refused row writes nothing.
+anything is written; the preview shows each row's errors and warnings. Confirming checks the file
+again and writes every row through `services.add_records` in one transaction, so one refused row
+writes nothing.
 """
 
 import datetime
@@ -16,7 +17,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from settlements import rights, services
@@ -124,18 +124,11 @@ def preview_upload(*, upload: str, content: bytes, name: str, user) -> Preview:
     return Preview(upload, name, columns, [row for row, _ in rows])
 
 
-@transaction.atomic
 def apply_upload(*, preview: Preview, user) -> int:
-    """Write every row of a ready preview, or none; returns how many were written."""
+    """Write every row of a ready preview (checked a moment ago), or none; returns how many were written."""
     if not preview.ready:
         raise ValidationError(_("Some rows have errors: nothing was written."))
-    for row in preview.rows:
-        try:
-            services.save_record(obj=row.record, user=user)
-        except (ValidationError, PermissionDenied) as error:
-            # Something changed since the preview: the whole upload is rolled back.
-            message = "; ".join(getattr(error, "messages", [str(error)]))
-            raise ValidationError(_("Row %(row)s: %(message)s") % {"row": row.number, "message": message}) from None
+    services.add_records(objs=[row.record for row in preview.rows], user=user)
     return len(preview.rows)
 
 
@@ -215,7 +208,11 @@ class RowChecker:
             return
         try:
             rights.check(self.user, "add", record)
-            record.full_clean()
+            # The foreign keys were read from the database for this file and the quantity checked
+            # above (the database enforces both again on save): only the models' own rules remain.
+            record.full_clean(
+                exclude=["request", "pledge", "organization", "delivering_organization"], validate_constraints=False
+            )
         except PermissionDenied as denial:
             errors.append(str(denial))
         except ValidationError as invalid:
