@@ -25,7 +25,7 @@ bench: setup
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/map_bench.py
 	$(BIN)/python bench/tables_bench.py
-	$(BIN)/python bench/presence_bench.py
+	$(BIN)/python bench/coordination_bench.py
 	$(BIN)/python bench/matching_eval.py
 	$(BIN)/python bench/report.py
 

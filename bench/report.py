@@ -135,6 +135,10 @@ def table_rows(data: dict) -> list[list[str]]:
     return out
 
 
+BULK_PARTS = {
+    "bulk_preview": "Bulk entry: a deliveries CSV read and every row checked (the preview)",
+    "bulk_preview_and_write": "Bulk entry: preview, then every row written with history and progress",
+}
 PRESENCE_PARTS = {
     "api_all_districts_after_a_write": "/api/presence/, all areas by district, first view after a write",
     "api_all_districts_cached": "/api/presence/, all areas by district, again (from the cache)",
@@ -144,6 +148,23 @@ PRESENCE_PARTS = {
     "uncovered_areas": "Areas nobody covers alone (reads the presence rows first)",
     "gaps_by_area": "Gap per district and category alone",
 }
+
+
+def coordination_rows(data: dict) -> list[list[str]]:
+    floor = data["seconds"]["floor_bulk_create"]
+    out = []
+    for name, label in BULK_PARTS.items():
+        ours = data["seconds"][name]
+        out.append(
+            [
+                f"{label}, {data['bulk_rows']:,} rows",
+                seconds(ours),
+                "floor: Django bulk_create of the same deliveries",
+                seconds(floor),
+                ratio(ours, floor),
+            ]
+        )
+    return out + presence_rows(data)
 
 
 def presence_rows(data: dict) -> list[list[str]]:
@@ -167,7 +188,7 @@ def presence_rows(data: dict) -> list[list[str]]:
 def main():
     sections = []
     commands = []
-    builders = (("import", import_rows), ("map", map_rows), ("tables", table_rows), ("presence", presence_rows))
+    builders = (("import", import_rows), ("map", map_rows), ("tables", table_rows), ("coordination", coordination_rows))
     for name, builder in builders:
         data = load(name)
         if data:

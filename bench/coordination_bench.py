@@ -1,4 +1,5 @@
-"""Who does what where: /api/presence/ on the bench database, beside its floor.
+"""Coordination on the bench database: who does what where (/api/presence/) and bulk entry,
+each beside its floor.
 
 The bench database's 1,000,000 requests and their 333,333 deliveries are given 40 partner
 organisations and six months of delivery dates, and every tenth request an open pledge. Measured in
@@ -9,8 +10,10 @@ one process, interleaved run by run:
 - each part alone (selectors): presence rows, overlaps, uncovered areas, gaps;
 - the floor: one hand-written SQL statement grouping the deliveries by organisation, district,
   category and unit, the least any presence report reads.
+Bulk entry: a 5,000-row deliveries CSV previewed (read and every row checked) and written (rolled
+back after each run), beside the floor: Django's bulk_create of the same 5,000 deliveries.
 
-    .venv/bin/python bench/presence_bench.py [--runs 3]
+    .venv/bin/python bench/coordination_bench.py [--runs 3]
 """
 
 import argparse
@@ -23,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_NOTE, ROOT, django_setup, prepare, seed_requests, summary
 
-RESULTS = ROOT / "bench" / "results" / "presence.json"
+RESULTS = ROOT / "bench" / "results" / "coordination.json"
+BULK_ROWS = 5000
 ORGANIZATIONS = 40
 FLOOR_SQL = """
     SELECT d.delivering_organization_id, s.district_id, r.category, r.unit, count(*), sum(d.quantity),
@@ -77,6 +81,62 @@ def seed_presence() -> None:
     data_changed()
 
 
+def bulk_entry():
+    """Preview, write, and the floor for a BULK_ROWS-row deliveries file, as a member of one partner."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.contrib.auth.models import Group, User
+    from django.db import transaction
+
+    from settlements.coordination import uploads
+    from settlements.models import AidRequest, Delivery, Organization
+
+    partner = Organization.objects.get(name="Bench partner 1")
+    staff, _ = User.objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
+    staff.groups.add(Group.objects.get(name="Staff"))
+    partner.members.add(staff)
+    ids = list(
+        AidRequest.objects.filter(description=BENCH_NOTE).order_by("pk").values_list("pk", flat=True)[:BULK_ROWS]
+    )
+    lines = ["request,quantity,delivered_on,organization", *(f"{pk},1,2030-02-01,{partner.acronym}" for pk in ids)]
+    content = ("\n".join(lines) + "\n").encode()
+
+    def preview():
+        user = User.objects.get(pk=staff.pk)  # a fresh user each run: no memberships read before
+        checked = uploads.preview_upload(upload="deliveries", content=content, name="deliveries.csv", user=user)
+        assert checked.ready
+        return checked, user
+
+    def check():
+        return len(preview()[0].rows)
+
+    def write():
+        checked, user = preview()
+        with transaction.atomic():
+            written = uploads.apply_upload(preview=checked, user=user)
+            transaction.set_rollback(True)
+        return written
+
+    def floor():
+        made = [
+            Delivery(
+                request_id=pk,
+                quantity=Decimal(1),
+                unit="t",
+                delivered_on=dt.date(2030, 2, 1),
+                delivering_organization=partner,
+            )
+            for pk in ids
+        ]
+        with transaction.atomic():
+            Delivery.objects.bulk_create(made)
+            transaction.set_rollback(True)
+        return len(made)
+
+    return {"bulk_preview": check, "bulk_preview_and_write": write, "floor_bulk_create": floor}
+
+
 def contenders():
     from django.contrib.auth.models import User
     from django.db import connection
@@ -114,6 +174,7 @@ def contenders():
             return len(cursor.fetchall())
 
     return {
+        **bulk_entry(),
         "api_all_districts_after_a_write": view({}, after_a_write=True),
         "api_all_districts_cached": view({}, after_a_write=False),
         "api_one_governorate_sub_districts_after_a_write": view(
@@ -151,7 +212,9 @@ def main():
             run()
             seconds[name].append(round(time.perf_counter() - started, 4))
     result = {
-        "what": "who does what where (/api/presence/) and its parts, beside a hand-written GROUP BY",
+        "what": "who does what where (/api/presence/) and its parts beside a hand-written GROUP BY; bulk entry "
+        "of deliveries beside bulk_create",
+        "bulk_rows": BULK_ROWS,
         "aid_requests": AidRequest.objects.count(),
         "deliveries": Delivery.objects.count(),
         "pledges": Pledge.objects.count(),
@@ -159,7 +222,7 @@ def main():
         "seconds": {name: summary(values) for name, values in seconds.items()},
         "sizes": sizes,  # response bytes for the views, rows for the parts and the floor
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "command": f"bench/presence_bench.py --runs {args.runs}",
+        "command": f"bench/coordination_bench.py --runs {args.runs}",
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
