@@ -35,6 +35,7 @@ map_patterns = [
 table_patterns = [
     path("settlements/", tables.settlement_table, name="settlements"),
     path("settlements/<pcode:pcode>/", tables.settlement_detail, name="settlement"),
+    path("settlements/<pcode:pcode>/trends.csv", tables.settlement_trends_csv, name="settlement-trends"),
     path("camps/", tables.camp_table, name="camps"),
     path("camps/<int:pk>/", tables.camp_detail, name="camp"),
     path("requests/", tables.request_table, name="requests"),

@@ -315,3 +315,26 @@ class PresenceSerializer(serializers.Serializer):
     overlaps = OverlapSerializer(many=True)
     uncovered_areas = UncoveredAreaSerializer(many=True)
     gaps = AreaGapSerializer(many=True)
+
+
+class CorrectionPointSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    date = serializers.DateField()
+    by = serializers.CharField()
+
+
+class ProgressSeriesSerializer(serializers.Serializer):
+    dates = serializers.ListField(child=serializers.DateField())
+    requested = serializers.ListField(child=serializers.FloatField())
+    delivered = serializers.ListField(child=serializers.FloatField())
+
+
+class SettlementTrendsSerializer(serializers.Serializer):
+    """A settlement's figures per list date (null where a list did not give one), staff
+    corrections, and tonnes requested and delivered over time (cumulative)."""
+
+    dates = serializers.ListField(child=serializers.DateField())
+    figures = serializers.DictField(child=serializers.ListField(child=serializers.FloatField(allow_null=True)))
+    corrections = CorrectionPointSerializer(many=True)
+    progress = ProgressSeriesSerializer()

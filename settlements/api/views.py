@@ -7,6 +7,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, renderers, viewsets
+from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +19,7 @@ from settlements.coordination import selectors as coordination
 from settlements.coordination.filters import PledgeFilterSet, PresenceFilterSet
 from settlements.exports.formats import export_response, neutralise
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
+from settlements.insights.trends import settlement_trends
 from settlements.models import (
     AdminArea,
     AidRequest,
@@ -93,6 +95,14 @@ class SettlementViewSet(TableExportMixin, RecordViewSet):
     filterset_class = SettlementFilterSet
     ordering_fields = ["id", "pcode", "name_en", "population", "last_listed", "last_confirmed"]
     table = SETTLEMENTS
+
+    @extend_schema(responses=serializers.SettlementTrendsSerializer, filters=False)
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def trends(self, request, pk=None):
+        """What each daily list said of the settlement's figures, staff corrections, and the tonnes
+        requested and delivered for it over time (cumulative)."""
+        found = settlement_trends(self.get_object())
+        return Response(serializers.SettlementTrendsSerializer(found).data)
 
 
 class CampViewSet(TableExportMixin, RecordViewSet):

@@ -1,10 +1,12 @@
 """Tables, detail pages and their exports: the numbers behind the map."""
 
+import csv
 from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -13,6 +15,7 @@ from settlements.caching import cached
 from settlements.corrections import selectors as corrections
 from settlements.exports import services as exporting
 from settlements.exports.formats import FORMATS, export_response
+from settlements.insights import trends
 from settlements.models import AidRequest, Camp, Delivery, ListEntry, Pledge, Settlement
 from settlements.pagination import EstimatedCountPaginator
 from settlements.places import local_name
@@ -146,8 +149,36 @@ def settlement_detail(request, pcode):
         "request_history": AidRequest.history.filter(settlement_id=settlement.pk).select_related("history_user")[:50],
         "admin_url": admin_link(request, settlement),
         "point": point_config(settlement),
+        "trends": trends_config(settlement),
     }
     return render(request, "tables/settlement_detail.html", context)
+
+
+def trends_config(settlement) -> dict:
+    """The settlement's trends for its page's charts, with the labels in the interface language."""
+    found = trends.settlement_trends(settlement)
+    return {
+        **found,
+        "charts": {name: {"title": str(title), "figures": figures} for name, (title, figures) in trends.CHARTS.items()},
+        "labels": {name: str(label) for name, label in trends.FIGURE_LABELS.items()},
+        "csv": reverse("tables:settlement-trends", args=[settlement.pcode]),
+    }
+
+
+@can_view("settlement")
+def settlement_trends_csv(request, pcode):
+    """One chart's data (?chart=people, destroyed, need or progress) as CSV."""
+    settlement = get_object_or_404(Settlement, pcode=pcode)
+    chart = request.GET.get("chart", "people")
+    if chart not in (*trends.CHARTS, "progress"):
+        raise BadRequest(f"chart must be one of {', '.join((*trends.CHARTS, 'progress'))}")
+    header, rows = trends.chart_rows(trends.settlement_trends(settlement), chart)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aidtrack-{settlement.pcode}-{chart}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
 
 
 @can_view("camp")

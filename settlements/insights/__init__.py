@@ -1,0 +1,1 @@
+"""Insights: what AidTrack's own evidence says over time (trends)."""

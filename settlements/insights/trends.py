@@ -1,0 +1,101 @@
+"""A settlement's trends: what each daily list said of its figures, the figures staff corrected,
+and what was requested and delivered for it over time.
+
+One selector, `settlement_trends`, serves the settlement page's charts, their CSV downloads and the
+API (`/api/settlements/<id>/trends/`).
+"""
+
+import datetime
+from decimal import Decimal
+from itertools import accumulate
+
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from settlements.corrections.selectors import corrections_of
+from settlements.models import AidRequest, Delivery, ListEntry
+
+# chart -> (title, the list figures it draws)
+CHARTS = {
+    "people": (_("People"), ["population", "returnees"]),
+    "destroyed": (_("Destroyed"), ["houses_destroyed", "schools_destroyed", "hospitals_destroyed"]),
+    "need": (_("Need reported by the lists (tonnes)"), ["food_t", "medicine_t"]),
+}
+FIGURE_LABELS = {
+    "population": _("Population"),
+    "returnees": _("Returnees"),
+    "houses_destroyed": _("Houses destroyed"),
+    "schools_destroyed": _("Schools destroyed"),
+    "hospitals_destroyed": _("Hospitals destroyed"),
+    "food_t": _("Food (t)"),
+    "medicine_t": _("Medicine (t)"),
+}
+LISTED = (ListEntry.Outcome.MATCHED, ListEntry.Outcome.CREATED)
+
+
+def _number(value) -> float | None:
+    try:
+        return None if value in (None, "") else float(Decimal(str(value)))
+    except ArithmeticError:
+        return None
+
+
+def settlement_trends(settlement) -> dict:
+    """{"dates": list dates, "figures": {figure: value per date or None}, "corrections": [...],
+    "progress": {"dates", "requested", "delivered"}} (tonnes, cumulative)."""
+    entries = (
+        ListEntry.objects.filter(settlement=settlement, outcome__in=LISTED)
+        .order_by("snapshot__list_date", "row")
+        .values_list("snapshot__list_date", "values")
+    )
+    by_date = {}
+    for day, values in entries:
+        by_date.setdefault(day, values)  # a settlement twice on one list: its first row
+    dates = sorted(by_date)
+    figures = {name: [_number(by_date[day].get(name)) for day in dates] for name in FIGURE_LABELS}
+    corrections = [
+        {
+            "field": correction.field,
+            "value": _number(correction.value),
+            "date": correction.corrected_at.date(),
+            "by": str(correction.corrected_by or ""),
+        }
+        for correction in corrections_of(settlement)
+        if correction.field in FIGURE_LABELS
+    ]
+    return {"dates": dates, "figures": figures, "corrections": corrections, "progress": _progress(settlement)}
+
+
+def _progress(settlement) -> dict:
+    """Tonnes requested (by the day each request was entered, cancelled ones left out) and
+    delivered (by delivery date) for the settlement, each summed up to each day either happened."""
+    requests = AidRequest.objects.filter(settlement=settlement, unit=AidRequest.Unit.TONNES).exclude(
+        status=AidRequest.Status.CANCELLED
+    )
+    requested = dict(
+        requests.annotate(day=TruncDate("created_at")).values_list("day").annotate(total=Sum("quantity")).order_by()
+    )
+    delivered = dict(
+        Delivery.objects.filter(request__in=requests)
+        .values_list("delivered_on")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    days: list[datetime.date] = sorted(set(requested) | set(delivered))
+    return {
+        "dates": days,
+        "requested": list(accumulate(float(requested.get(day, 0)) for day in days)),
+        "delivered": list(accumulate(float(delivered.get(day, 0)) for day in days)),
+    }
+
+
+def chart_rows(trends: dict, chart: str) -> tuple[list[str], list[list]]:
+    """The header and rows of one chart's data, as its CSV download writes them."""
+    if chart == "progress":
+        progress = trends["progress"]
+        rows = zip(progress["dates"], progress["requested"], progress["delivered"], strict=True)
+        return ["date", "requested_t", "delivered_t"], [list(row) for row in rows]
+    names = CHARTS[chart][1]
+    rows = [[day, *(trends["figures"][name][i] for name in names)] for i, day in enumerate(trends["dates"])]
+    return ["list_date", *names], rows

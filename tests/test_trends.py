@@ -1,0 +1,132 @@
+"""A settlement's trends: each list's figures per list date, staff corrections marked, and tonnes
+requested and delivered over time; on its page as charts with their CSV, and in the API."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from settlements import services
+from settlements.importing.service import import_list
+from settlements.insights.trends import settlement_trends
+from settlements.models import Settlement
+from settlements.roles import COORDINATOR, STAFF
+from tests import factories
+from tests.browser import log_in, screenshot
+from tests.test_api import api_client
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "Governorate,Settlement,P-code,Population,Returnees,Houses destroyed,Food need (t)"
+
+
+def a_list(day: str, *rows: str) -> None:
+    content = "\n".join([HEADER, *rows]).encode()
+    outcome = import_list(content, source=f"settlement-list-{day}.csv")
+    assert outcome.run.status == "succeeded", outcome.summary()
+
+
+@pytest.fixture
+def qaryatein(gazetteer):
+    a_list("2017-09-11", "Homs,Qaryatein,C2663,1000,20,5,3.5", "Homs,Mahin,C2664,800,0,1,1")
+    a_list("2017-09-14", "Homs,Qaryatein,C2663,1500,80,5,")  # no food figure that day
+    return Settlement.objects.get(pcode="C2663")
+
+
+def test_each_list_date_gives_the_figures_the_list_reported(qaryatein):
+    found = settlement_trends(qaryatein)
+
+    assert found["dates"] == [datetime.date(2017, 9, 11), datetime.date(2017, 9, 14)]
+    assert found["figures"]["population"] == [1000, 1500]
+    assert found["figures"]["returnees"] == [20, 80]
+    assert found["figures"]["food_t"] == [3.5, None]  # a list that did not say is a gap, not a zero
+    assert found["figures"]["schools_destroyed"] == [None, None]
+
+
+def test_a_figure_staff_corrected_is_marked_on_the_day_they_did(qaryatein):
+    staff = factories.user(role=STAFF, username="amal")
+    qaryatein.population = 1700
+    services.save_record(obj=qaryatein, user=staff)
+
+    corrections = settlement_trends(qaryatein)["corrections"]
+
+    assert corrections == [{"field": "population", "value": 1700, "date": datetime.date.today(), "by": "amal"}]
+
+
+def test_tonnes_requested_and_delivered_add_up_over_time(qaryatein):
+    food = factories.aid_request(settlement=qaryatein, quantity=Decimal("100"))
+    factories.aid_request(settlement=qaryatein, quantity=Decimal("40"), status="cancelled")
+    factories.aid_request(settlement=qaryatein, quantity=Decimal("9"), unit="kits")
+    factories.delivery(food, "30", delivered_on=datetime.date(2017, 9, 20))
+    factories.delivery(food, "20", delivered_on=datetime.date(2017, 9, 25))
+
+    progress = settlement_trends(qaryatein)["progress"]
+
+    entered = food.created_at.date()
+    assert progress["dates"] == sorted({entered, datetime.date(2017, 9, 20), datetime.date(2017, 9, 25)})
+    # 100 t entered by staff, 3.5 t of food the first list asked for; not the cancelled or the kits
+    assert progress["requested"][-1] == 103.5 and progress["delivered"][-1] == 50
+    assert progress["delivered"][progress["dates"].index(datetime.date(2017, 9, 20))] == 30
+
+
+def test_each_chart_downloads_as_csv(qaryatein, coordinator_client):
+    url = reverse("tables:settlement-trends", args=["C2663"])
+
+    people = list(csv.reader(io.StringIO(coordinator_client.get(url, {"chart": "people"}).content.decode())))
+    need = list(csv.reader(io.StringIO(coordinator_client.get(url, {"chart": "need"}).content.decode())))
+
+    assert people == [
+        ["list_date", "population", "returnees"],
+        ["2017-09-11", "1000.0", "20.0"],
+        ["2017-09-14", "1500.0", "80.0"],
+    ]
+    assert need[1] == ["2017-09-11", "3.5", ""]
+    assert coordinator_client.get(url, {"chart": "gold"}).status_code == 400
+
+
+def test_the_api_gives_a_settlements_trends(qaryatein):
+    body = api_client(COORDINATOR).get(f"/api/settlements/{qaryatein.pk}/trends/").json()
+
+    assert body["dates"] == ["2017-09-11", "2017-09-14"]
+    assert body["figures"]["population"] == [1000.0, 1500.0]
+    # the first list's food need became a request the day it was imported
+    assert body["progress"] == {"dates": [datetime.date.today().isoformat()], "requested": [3.5], "delivered": [0.0]}
+    assert api_client(None).get(f"/api/settlements/{qaryatein.pk}/trends/").status_code == 401
+
+
+def test_the_settlement_page_carries_its_trends_and_chart_links(qaryatein, coordinator_client):
+    page = coordinator_client.get(reverse("tables:settlement", args=["C2663"]))
+
+    html = page.content.decode()
+    assert 'id="trends-data"' in html and "chart=people" in html and "chart=progress" in html
+    assert page.context["trends"]["figures"]["population"] == [1000, 1500]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_charts_draw_in_the_browser(page, live_server, gazetteer, language):
+    a_list("2017-09-11", "Homs,Qaryatein,C2663,1000,20,5,3.5")
+    a_list("2017-09-12", "Homs,Qaryatein,C2663,1200,50,7,3.0")
+    a_list("2017-09-14", "Homs,Qaryatein,C2663,1500,80,9,2.5")
+    qaryatein = Settlement.objects.get(pcode="C2663")
+    qaryatein.population = 1700  # staff correct the list's figure: a ring on the day they did
+    services.save_record(obj=qaryatein, user=factories.user(role=STAFF, username="amal"))
+    food = factories.aid_request(settlement=qaryatein, quantity=Decimal("100"))
+    factories.delivery(food, "30", delivered_on=datetime.date.today())
+    factories.user(role=COORDINATOR, username="rania")
+    log_in(page, live_server, "rania", then=reverse("tables:settlement", args=["C2663"]))
+    if language == "ar":
+        page.click(".languages button[value=ar]")
+        page.wait_for_selector("html[lang=ar][dir=rtl]")
+
+    page.wait_for_selector("figure.trend[data-chart=people][data-drawn]")
+
+    # population, its staff correction, returnees
+    assert page.locator("figure.trend[data-chart=people]").get_attribute("data-drawn") == "3"
+    assert page.locator("figure.trend[data-chart=progress]").get_attribute("data-drawn") == "2"
+    page.locator("#trends").scroll_into_view_if_needed()
+    screenshot(page, "settlement-trends" if language == "en" else "ar-settlement-trends")
