@@ -5,11 +5,12 @@ from django.views.i18n import JavaScriptCatalog
 
 from aidtrack.health import healthz
 from settlements.urls import export_patterns, import_patterns, map_patterns, presence_patterns, table_patterns
-from settlements.views.dashboard import dashboard
+from settlements.views.dashboard import dashboard, trends_csv
 from settlements.views.language import switch_language
 
 urlpatterns = [
     path("", dashboard, name="home"),
+    path("trends.csv", trends_csv, name="trends-csv"),
     path("healthz", healthz, name="healthz"),
     path("language/", switch_language, name="language"),
     path("jsi18n/", login_required(JavaScriptCatalog.as_view()), name="jsi18n"),

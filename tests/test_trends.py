@@ -130,3 +130,64 @@ def test_the_charts_draw_in_the_browser(page, live_server, gazetteer, language):
     assert page.locator("figure.trend[data-chart=progress]").get_attribute("data-drawn") == "2"
     page.locator("#trends").scroll_into_view_if_needed()
     screenshot(page, "settlement-trends" if language == "en" else "ar-settlement-trends")
+
+    page.goto(f"{live_server.url}/?governorate=SY04#trends")
+    page.wait_for_selector("figure.trend[data-chart=lists][data-drawn]")
+    assert page.locator("figure.trend[data-chart=lists]").get_attribute("data-drawn") == "3"  # three list dates
+    assert page.locator("figure.trend[data-chart=weeks]").get_attribute("data-drawn") is not None
+    screenshot(page, "dashboard-trends" if language == "en" else "ar-dashboard-trends")
+
+
+# --- the dashboard's trends: the tables' filters, per list date and per week ----------------------
+
+
+@pytest.fixture
+def three_lists(gazetteer):
+    a_list("2017-09-11", "Homs,Qaryatein,C2663,1000,20,5,", "Homs,Mahin,C2664,800,0,1,")
+    a_list("2017-09-12", "Homs,Qaryatein,C2663,1000,20,5,", "Aleppo,Ras El Ein Qabli,C2034,2460,232,58,")
+    a_list("2017-09-14", "Homs,Qaryatein,C2663,1000,20,5,")
+
+
+def test_each_list_date_counts_the_settlements_on_it_and_those_added_and_dropped(three_lists):
+    body = api_client(COORDINATOR).get("/api/trends/").json()
+
+    assert [(d["date"], d["on_list"], d["added"], d["dropped"]) for d in body["lists"]] == [
+        ("2017-09-11", 2, 0, 0),  # the first list is the baseline: nothing is "added" by it
+        ("2017-09-12", 2, 1, 1),
+        ("2017-09-14", 1, 0, 1),
+    ]
+    homs = api_client(COORDINATOR).get("/api/trends/", {"governorate": "SY04"}).json()
+    assert [(d["on_list"], d["added"], d["dropped"]) for d in homs["lists"]] == [(2, 0, 0), (1, 0, 1), (1, 0, 0)]
+
+
+def test_each_week_sums_tonnes_requested_delivered_and_pledged(gazetteer):
+    from settlements.coordination.models import Pledge
+
+    need = factories.aid_request(settlement=factories.settlement("C2663"), quantity=Decimal("100"))
+    factories.aid_request(settlement=factories.settlement("C2034"), quantity=Decimal("7"))  # Aleppo
+    factories.delivery(need, "30", delivered_on=datetime.date(2017, 9, 13))  # Wednesday
+    factories.delivery(need, "20", delivered_on=datetime.date(2017, 9, 18))  # the Monday after
+    Pledge.objects.create(organization=factories.organization(), request=need, quantity=Decimal("25"), unit="t")
+
+    weeks = api_client(COORDINATOR).get("/api/trends/", {"governorate": "SY04"}).json()["weeks"]
+
+    by_week = {w["week"]: w for w in weeks}
+    assert by_week["2017-09-11"]["delivered"] == 30 and by_week["2017-09-18"]["delivered"] == 20
+    this_week = by_week[(datetime.date.today() - datetime.timedelta(days=datetime.date.today().weekday())).isoformat()]
+    assert (this_week["requested"], this_week["pledged"]) == (100, 25)  # Aleppo's 7 t filtered out
+
+
+def test_the_dashboard_charts_its_trends_with_their_csv(three_lists, coordinator_client):
+    page = coordinator_client.get("/", {"governorate": "SY04"})
+    lists = coordinator_client.get(reverse("trends-csv"), {"chart": "lists", "governorate": "SY04"})
+
+    assert [row["on_list"] for row in page.context["chart"]["trends"]["lists"]] == [2, 1, 1]
+    assert "trends.csv?governorate=SY04&amp;chart=lists" in page.content.decode()
+    assert lists.content.decode().splitlines() == [
+        "date,on_list,added,dropped",
+        "2017-09-11,2,0,0",
+        "2017-09-12,1,0,1",
+        "2017-09-14,1,0,0",
+    ]
+    assert coordinator_client.get(reverse("trends-csv"), {"chart": "gold"}).status_code == 400
+    assert api_client(COORDINATOR).get("/api/trends/", {"governorate": "SY99"}).status_code == 400

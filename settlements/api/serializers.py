@@ -338,3 +338,22 @@ class SettlementTrendsSerializer(serializers.Serializer):
     figures = serializers.DictField(child=serializers.ListField(child=serializers.FloatField(allow_null=True)))
     corrections = CorrectionPointSerializer(many=True)
     progress = ProgressSeriesSerializer()
+
+
+class ListDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    on_list = serializers.IntegerField()
+    added = serializers.IntegerField()
+    dropped = serializers.IntegerField()
+
+
+class WeekSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text="The Monday the week starts on.")
+    requested = serializers.FloatField()
+    delivered = serializers.FloatField()
+    pledged = serializers.FloatField()
+
+
+class TrendsSerializer(serializers.Serializer):
+    lists = ListDaySerializer(many=True)
+    weeks = WeekSerializer(many=True)

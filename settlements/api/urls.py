@@ -21,5 +21,6 @@ urlpatterns = [
     # The split view serves its start-up script as a file of its own, so the page needs no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("presence/", views.PresenceView.as_view(), name="presence"),
+    path("trends/", views.TrendsView.as_view(), name="trends"),
     path("", include(router.urls)),
 ]

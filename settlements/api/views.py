@@ -19,7 +19,7 @@ from settlements.coordination import selectors as coordination
 from settlements.coordination.filters import PledgeFilterSet, PresenceFilterSet
 from settlements.exports.formats import export_response, neutralise
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
-from settlements.insights.trends import settlement_trends
+from settlements.insights.trends import filtered_trends, settlement_trends
 from settlements.models import (
     AdminArea,
     AidRequest,
@@ -222,3 +222,31 @@ class PresenceView(APIView):
             "gaps": found.gaps,
         }
         return Response(serializers.PresenceSerializer(body).data)
+
+
+TREND_PARAMETERS = [
+    OpenApiParameter("governorate", OpenApiTypes.STR, description="Governorate P-code (SY04)"),
+    OpenApiParameter("district", OpenApiTypes.STR, description="District P-code (SY0400)"),
+    OpenApiParameter("category", OpenApiTypes.STR, enum=AidRequest.Category.values),
+    OpenApiParameter("on_list", OpenApiTypes.BOOL),
+]
+
+
+class TrendsView(APIView):
+    """The dashboard's charts as data, with the tables' filters: per list date the settlements on
+    the list, added and dropped; per week the tonnes requested, delivered and pledged."""
+
+    queryset = AidRequest.objects.none()  # the model permission: viewing aid requests
+
+    @extend_schema(parameters=TREND_PARAMETERS, responses=serializers.TrendsSerializer)
+    def get(self, request):
+        settlements = SettlementFilterSet(request.query_params, queryset=Settlement.objects.all(), request=request)
+        requests = AidRequestFilterSet(request.query_params, queryset=AidRequest.objects.all(), request=request)
+        for filterset in (settlements, requests):
+            if not filterset.is_valid():
+                raise exceptions.ValidationError(filterset.errors)
+        chosen = sorted((k, v) for k, values in request.query_params.lists() if k != "format" for v in values)
+        found = filtered_trends(
+            settlements.qs, requests.qs, parameters="&".join(f"{key}={value}" for key, value in chosen)
+        )
+        return Response(serializers.TrendsSerializer(found).data)

@@ -2,19 +2,22 @@
 and what was requested and delivered for it over time.
 
 One selector, `settlement_trends`, serves the settlement page's charts, their CSV downloads and the
-API (`/api/settlements/<id>/trends/`).
+API (`/api/settlements/<id>/trends/`); `list_trends` and `weekly_progress` the dashboard's, for the
+settlements and requests the tables' filters select (`/api/trends/`).
 """
 
 import datetime
 from decimal import Decimal
 from itertools import accumulate
 
-from django.db.models import Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate, TruncWeek
 from django.utils.translation import gettext_lazy as _
 
+from settlements.caching import cached
+from settlements.coordination.models import Pledge
 from settlements.corrections.selectors import corrections_of
-from settlements.models import AidRequest, Delivery, ListEntry
+from settlements.models import AidRequest, Delivery, ListChange, ListEntry
 
 # chart -> (title, the list figures it draws)
 CHARTS = {
@@ -99,3 +102,57 @@ def chart_rows(trends: dict, chart: str) -> tuple[list[str], list[list]]:
     names = CHARTS[chart][1]
     rows = [[day, *(trends["figures"][name][i] for name in names)] for i, day in enumerate(trends["dates"])]
     return ["list_date", *names], rows
+
+
+def list_trends(settlements) -> list[dict]:
+    """Per list date: how many of `settlements` the list named, and how many it added and dropped
+    against the list before."""
+    named = (
+        ListEntry.objects.filter(settlement__in=settlements, outcome__in=LISTED)
+        .values_list("snapshot__list_date")
+        .annotate(count=Count("settlement", distinct=True))
+        .order_by()
+    )
+    changed = (
+        ListChange.objects.filter(settlement__in=settlements, kind__in=[ListChange.Kind.ADDED, ListChange.Kind.REMOVED])
+        .values_list("snapshot__list_date", "kind")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    days = {day: {"date": day, "on_list": count, "added": 0, "dropped": 0} for day, count in named}
+    for day, kind, count in changed:
+        row = days.setdefault(day, {"date": day, "on_list": 0, "added": 0, "dropped": 0})
+        row["added" if kind == ListChange.Kind.ADDED else "dropped"] = count
+    return [days[day] for day in sorted(days)]
+
+
+def weekly_progress(requests) -> list[dict]:
+    """Per week (starting Monday): tonnes newly requested among `requests` (cancelled ones left
+    out), delivered to them and pledged to them (cancelled pledges left out)."""
+    tonnes = requests.filter(unit=AidRequest.Unit.TONNES).exclude(status=AidRequest.Status.CANCELLED)
+    series = {
+        "requested": tonnes.annotate(week=TruncWeek("created_at")),
+        "delivered": Delivery.objects.filter(request__in=tonnes).annotate(week=TruncWeek("delivered_on")),
+        "pledged": Pledge.objects.filter(request__in=tonnes)
+        .exclude(status=Pledge.Status.CANCELLED)
+        .annotate(week=TruncWeek("created_at")),
+    }
+    weeks: dict[datetime.date, dict] = {}
+    for name, queryset in series.items():
+        for week, total in queryset.values_list("week").annotate(total=Sum("quantity")).order_by():
+            day = week.date() if isinstance(week, datetime.datetime) else week
+            row = weeks.setdefault(day, {"week": day, "requested": 0.0, "delivered": 0.0, "pledged": 0.0})
+            row[name] = float(total)
+    return [weeks[day] for day in sorted(weeks)]
+
+
+def totals_rows(rows: list[dict]) -> tuple[list[str], list[list]]:
+    """The header and rows of a dashboard chart's data, as its CSV download writes them."""
+    header = list(rows[0]) if rows else []
+    return header, [list(row.values()) for row in rows]
+
+
+def filtered_trends(settlements, requests, *, parameters: str) -> dict:
+    """The dashboard's trends for the settlements and requests the tables' filters (`parameters`,
+    in a fixed order) selected, cached until the next write."""
+    return cached("trends", parameters, lambda: {"lists": list_trends(settlements), "weeks": weekly_progress(requests)})

@@ -1,11 +1,28 @@
 """The coordinators' front page: the picture in one screen."""
 
+import csv
+
+from django.core.exceptions import BadRequest
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from settlements import selectors
 from settlements.caching import cached
-from settlements.views.common import can_view
+from settlements.filters import AidRequestFilterSet, SettlementFilterSet
+from settlements.insights import trends
+from settlements.models import AidRequest, Settlement
+from settlements.views.common import can_view, filtered
 from settlements.views.maps import map_config
+
+
+def trends_for(request, *, strict: bool) -> tuple[dict, object]:
+    """The dashboard's trends under the request's table filters (`governorate`, `district`, ...)."""
+    settlements = filtered(SettlementFilterSet, request, Settlement.objects.all(), strict=strict)
+    requests = filtered(AidRequestFilterSet, request, AidRequest.objects.all(), strict=strict)
+    chosen = sorted((k, v) for k, values in request.GET.lists() if k not in ("chart", "format") for v in values)
+    parameters = "&".join(f"{key}={value}" for key, value in chosen) if settlements.is_valid() else "invalid"
+    return trends.filtered_trends(settlements.qs, requests.qs, parameters=parameters), settlements
 
 
 @can_view("aidrequest")
@@ -14,11 +31,31 @@ def dashboard(request):
     # Governorate names in the figures are already in the page's language.
     figures = cached("dashboard", "figures", selectors.headline_figures, per_language=True)
     critical = cached("dashboard", "critical", lambda: list(selectors.most_critical_needs()))
+    over_time, filterset = trends_for(request, strict=False)
+    query = request.GET.urlencode()
     context = {
         "figures": figures,
-        "chart": {"governorates": figures["by_governorate"]},
+        "chart": {"governorates": figures["by_governorate"], "trends": over_time},
+        "trends_filter": filterset,
+        "trends_csv": reverse("trends-csv") + (f"?{query}&" if query else "?"),
         "critical": critical,
         "freshness": selectors.import_freshness(),
         "map_config": map_config(request),
     }
     return render(request, "dashboard.html", context)
+
+
+@can_view("aidrequest")
+def trends_csv(request):
+    """A dashboard chart's data (?chart=lists or weeks, with the tables' filters) as CSV."""
+    chart = request.GET.get("chart", "lists")
+    if chart not in ("lists", "weeks"):
+        raise BadRequest("chart must be lists or weeks")
+    over_time, _ = trends_for(request, strict=True)
+    header, rows = trends.totals_rows(over_time[chart])
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aidtrack-trends-{chart}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header or (["date", "on_list", "added", "dropped"] if chart == "lists" else ["week"]))
+    writer.writerows(rows)
+    return response

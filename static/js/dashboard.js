@@ -1,7 +1,43 @@
-/* The dashboard's small map (governorates shaded by open requests) and its needs-versus-response
-   chart; the tables beside them hold the same figures. */
+/* The dashboard's small map (governorates shaded by open requests), its needs-versus-response
+   chart (the tables beside them hold the same figures), and its charts over time. */
 (function () {
   "use strict";
+
+  function drawTrends(trends) {
+    const rtl = document.documentElement.dir === "rtl";
+    const options = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      locale: (document.documentElement.lang || "en") + "-u-nu-latn",
+      scales: { x: { reverse: rtl }, y: { beginAtZero: true, position: rtl ? "right" : "left" } },
+      plugins: { legend: { rtl: rtl, textDirection: rtl ? "rtl" : "ltr" }, tooltip: { rtl: rtl, textDirection: rtl ? "rtl" : "ltr" } },
+    };
+    const figures = {
+      lists: {
+        labels: trends.lists.map((row) => row.date),
+        datasets: [
+          { type: "line", label: gettext("On the list"), data: trends.lists.map((row) => row.on_list), borderColor: "#0b6e99" },
+          { type: "bar", label: gettext("Added"), data: trends.lists.map((row) => row.added), backgroundColor: "#1e7b34" },
+          { type: "bar", label: gettext("Dropped"), data: trends.lists.map((row) => row.dropped), backgroundColor: "#c0262d" },
+        ],
+      },
+      weeks: {
+        labels: trends.weeks.map((row) => row.week),
+        datasets: [
+          { label: gettext("Requested (t)"), data: trends.weeks.map((row) => row.requested), backgroundColor: "#c0262d" },
+          { label: gettext("Delivered (t)"), data: trends.weeks.map((row) => row.delivered), backgroundColor: "#1e7b34" },
+          { label: gettext("Pledged (t)"), data: trends.weeks.map((row) => row.pledged), backgroundColor: "#8a5a00" },
+        ],
+      },
+    };
+    for (const figure of document.querySelectorAll("figure.trend")) {
+      const data = figures[figure.dataset.chart];
+      if (!data.labels.length) { figure.hidden = true; continue; }
+      new Chart(figure.querySelector("canvas"), { type: "bar", data: data, options: options });
+      figure.dataset.drawn = String(data.labels.length);
+    }
+  }
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const rtl = document.documentElement.dir === "rtl";
   const numbers = new Intl.NumberFormat((document.documentElement.lang || "en") + "-u-nu-latn", { maximumFractionDigits: 1 });
@@ -29,7 +65,9 @@
     })
     .catch(() => { document.getElementById("dashboard-map").classList.add("error"); });
 
-  const data = JSON.parse(document.getElementById("chart-data").textContent).governorates;
+  const charts = JSON.parse(document.getElementById("chart-data").textContent);
+  if (window.Chart) drawTrends(charts.trends);
+  const data = charts.governorates;
   const canvas = document.getElementById("gap-chart");
   if (!data.length || !window.Chart) return;
   new Chart(canvas, {
