@@ -191,3 +191,21 @@ def test_the_dashboard_charts_its_trends_with_their_csv(three_lists, coordinator
     ]
     assert coordinator_client.get(reverse("trends-csv"), {"chart": "gold"}).status_code == 400
     assert api_client(COORDINATOR).get("/api/trends/", {"governorate": "SY99"}).status_code == 400
+
+
+def test_the_sample_lists_make_run_imports_give_three_days_of_trends(gazetteer):
+    """make run imports the three shipped samples in date order (the Makefile's `run` target)."""
+    from settlements.importing.service import import_from_source
+    from settlements.insights.trends import list_trends
+    from tests.conftest import ROOT
+
+    makefile = (ROOT / "Makefile").read_text()
+    samples = [line.split()[-1] for line in makefile.splitlines() if "import_settlement_list" in line]
+    for sample in samples:
+        assert import_from_source(str(ROOT / sample)).run.status == "succeeded", sample
+
+    days = list_trends(Settlement.objects.all())
+
+    assert [day["date"].isoformat() for day in days] == ["2017-09-11", "2017-09-12", "2017-09-13"]
+    assert (days[1]["added"], days[1]["dropped"]) == (4, 3)
+    assert days[2]["on_list"] > 30  # the Russian list, matched by name
