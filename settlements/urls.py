@@ -38,6 +38,7 @@ table_patterns = [
     path("settlements/<pcode:pcode>/trends.csv", tables.settlement_trends_csv, name="settlement-trends"),
     path("camps/", tables.camp_table, name="camps"),
     path("camps/<int:pk>/", tables.camp_detail, name="camp"),
+    path("camps/<int:pk>/trends.csv", tables.camp_trends_csv, name="camp-trends"),
     path("requests/", tables.request_table, name="requests"),
 ]
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from settlements import services
 from settlements.importing.service import import_list
+from settlements.insights import trends
 from settlements.insights.trends import settlement_trends
 from settlements.models import Settlement
 from settlements.roles import COORDINATOR, STAFF
@@ -209,3 +210,22 @@ def test_the_sample_lists_make_run_imports_give_three_days_of_trends(gazetteer):
     assert [day["date"].isoformat() for day in days] == ["2017-09-11", "2017-09-12", "2017-09-13"]
     assert (days[1]["added"], days[1]["dropped"]) == (4, 3)
     assert days[2]["on_list"] > 30  # the Russian list, matched by name
+
+
+def test_a_camps_population_as_staff_recorded_it_and_its_tonnes_over_time(gazetteer, coordinator_client):
+    camp = factories.camp(name_en="Rukban", population=50000)
+    camp.history.update(history_date=datetime.datetime(2017, 9, 1, 12, tzinfo=datetime.UTC))  # assessed then
+    camp.population = 42000
+    services.save_record(obj=camp, user=factories.user(role=STAFF))
+    need = factories.aid_request(camp=camp, quantity=Decimal("700"))
+    factories.delivery(need, "180", delivered_on=datetime.date(2017, 9, 20))
+
+    found = trends.camp_trends(camp)
+    people = coordinator_client.get(reverse("tables:camp-trends", args=[camp.pk]), {"chart": "people"})
+    page = coordinator_client.get(reverse("tables:camp", args=[camp.pk]))
+
+    assert found["dates"] == [datetime.date(2017, 9, 1), datetime.date.today()]
+    assert found["figures"]["population"] == [50000, 42000]
+    assert found["progress"]["requested"][-1] == 700 and found["progress"]["delivered"][-1] == 180
+    assert people.content.decode().splitlines()[1:] == ["2017-09-01,50000", f"{datetime.date.today()},42000"]
+    assert 'id="trends-data"' in page.content.decode()

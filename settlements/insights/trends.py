@@ -25,6 +25,7 @@ CHARTS = {
     "destroyed": (_("Destroyed"), ["houses_destroyed", "schools_destroyed", "hospitals_destroyed"]),
     "need": (_("Need reported by the lists (tonnes)"), ["food_t", "medicine_t"]),
 }
+CAMP_CHARTS = {"people": (_("People"), ["population"])}
 FIGURE_LABELS = {
     "population": _("Population"),
     "returnees": _("Returnees"),
@@ -67,15 +68,27 @@ def settlement_trends(settlement) -> dict:
         for correction in corrections_of(settlement)
         if correction.field in FIGURE_LABELS
     ]
-    return {"dates": dates, "figures": figures, "corrections": corrections, "progress": _progress(settlement)}
+    progress = _progress(AidRequest.objects.filter(settlement=settlement))
+    return {"dates": dates, "figures": figures, "corrections": corrections, "progress": progress}
 
 
-def _progress(settlement) -> dict:
+def camp_trends(camp) -> dict:
+    """A camp is on no daily list: its population as staff recorded it at each assessment (the
+    camp's edit history, the last figure of each day) and the tonnes requested and delivered."""
+    by_date = {}
+    for record in camp.history.order_by("history_date").only("history_date", "population"):
+        by_date[record.history_date.date()] = record.population
+    dates = sorted(by_date)
+    figures = {name: [None] * len(dates) for name in FIGURE_LABELS}
+    figures["population"] = [by_date[day] for day in dates]
+    progress = _progress(AidRequest.objects.filter(camp=camp))
+    return {"dates": dates, "figures": figures, "corrections": [], "progress": progress}
+
+
+def _progress(requests) -> dict:
     """Tonnes requested (by the day each request was entered, cancelled ones left out) and
-    delivered (by delivery date) for the settlement, each summed up to each day either happened."""
-    requests = AidRequest.objects.filter(settlement=settlement, unit=AidRequest.Unit.TONNES).exclude(
-        status=AidRequest.Status.CANCELLED
-    )
+    delivered (by delivery date) for `requests`, each summed up to each day either happened."""
+    requests = requests.filter(unit=AidRequest.Unit.TONNES).exclude(status=AidRequest.Status.CANCELLED)
     requested = dict(
         requests.annotate(day=TruncDate("created_at")).values_list("day").annotate(total=Sum("quantity")).order_by()
     )
@@ -93,13 +106,13 @@ def _progress(settlement) -> dict:
     }
 
 
-def chart_rows(trends: dict, chart: str) -> tuple[list[str], list[list]]:
-    """The header and rows of one chart's data, as its CSV download writes them."""
+def chart_rows(trends: dict, chart: str, charts: dict = CHARTS) -> tuple[list[str], list[list]]:
+    """The header and rows of one of `charts` (or the progress), as its CSV download writes them."""
     if chart == "progress":
         progress = trends["progress"]
         rows = zip(progress["dates"], progress["requested"], progress["delivered"], strict=True)
         return ["date", "requested_t", "delivered_t"], [list(row) for row in rows]
-    names = CHARTS[chart][1]
+    names = charts[chart][1]
     rows = [[day, *(trends["figures"][name][i] for name in names)] for i, day in enumerate(trends["dates"])]
     return ["list_date", *names], rows
 

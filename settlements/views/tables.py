@@ -149,36 +149,49 @@ def settlement_detail(request, pcode):
         "request_history": AidRequest.history.filter(settlement_id=settlement.pk).select_related("history_user")[:50],
         "admin_url": admin_link(request, settlement),
         "point": point_config(settlement),
-        "trends": trends_config(settlement),
+        "trends": trends_config(trends.settlement_trends(settlement), trends.CHARTS, settlement),
     }
     return render(request, "tables/settlement_detail.html", context)
 
 
-def trends_config(settlement) -> dict:
-    """The settlement's trends for its page's charts, with the labels in the interface language."""
-    found = trends.settlement_trends(settlement)
+def trends_config(found: dict, charts: dict, place) -> dict:
+    """A place's trends for its page's charts, with the labels in the interface language."""
+    if isinstance(place, Settlement):
+        csv_url = reverse("tables:settlement-trends", args=[place.pcode])
+    else:
+        csv_url = reverse("tables:camp-trends", args=[place.pk])
     return {
         **found,
-        "charts": {name: {"title": str(title), "figures": figures} for name, (title, figures) in trends.CHARTS.items()},
+        "charts": {name: {"title": str(title), "figures": figures} for name, (title, figures) in charts.items()},
         "labels": {name: str(label) for name, label in trends.FIGURE_LABELS.items()},
-        "csv": reverse("tables:settlement-trends", args=[settlement.pcode]),
+        "csv": csv_url,
     }
 
 
-@can_view("settlement")
-def settlement_trends_csv(request, pcode):
-    """One chart's data (?chart=people, destroyed, need or progress) as CSV."""
-    settlement = get_object_or_404(Settlement, pcode=pcode)
+def trends_csv(request, found: dict, charts: dict, name: str) -> HttpResponse:
+    """One chart's data (?chart=...) as CSV."""
     chart = request.GET.get("chart", "people")
-    if chart not in (*trends.CHARTS, "progress"):
-        raise BadRequest(f"chart must be one of {', '.join((*trends.CHARTS, 'progress'))}")
-    header, rows = trends.chart_rows(trends.settlement_trends(settlement), chart)
+    if chart not in (*charts, "progress"):
+        raise BadRequest(f"chart must be one of {', '.join((*charts, 'progress'))}")
+    header, rows = trends.chart_rows(found, chart, charts)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="aidtrack-{settlement.pcode}-{chart}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="aidtrack-{name}-{chart}.csv"'
     writer = csv.writer(response)
     writer.writerow(header)
     writer.writerows(rows)
     return response
+
+
+@can_view("settlement")
+def settlement_trends_csv(request, pcode):
+    settlement = get_object_or_404(Settlement, pcode=pcode)
+    return trends_csv(request, trends.settlement_trends(settlement), trends.CHARTS, settlement.pcode)
+
+
+@can_view("camp")
+def camp_trends_csv(request, pk):
+    camp = get_object_or_404(Camp, pk=pk)
+    return trends_csv(request, trends.camp_trends(camp), trends.CAMP_CHARTS, f"camp-{camp.pk}")
 
 
 @can_view("camp")
@@ -195,5 +208,6 @@ def camp_detail(request, pk):
         "request_history": AidRequest.history.filter(camp_id=camp.pk).select_related("history_user")[:50],
         "admin_url": admin_link(request, camp),
         "point": point_config(camp),
+        "trends": trends_config(trends.camp_trends(camp), trends.CAMP_CHARTS, camp),
     }
     return render(request, "tables/camp_detail.html", context)
