@@ -22,7 +22,12 @@ OWNED_BY = {
     "organization": "id",
 }
 EDIT_EVERY_ORGANIZATION = "settlements.edit_every_organization"
-VERBS = {"add": gettext_lazy("add"), "change": gettext_lazy("change"), "delete": gettext_lazy("delete")}
+VERBS = {
+    "view": gettext_lazy("view"),
+    "add": gettext_lazy("add"),
+    "change": gettext_lazy("change"),
+    "delete": gettext_lazy("delete"),
+}
 
 
 def edits_every_organization(user) -> bool:

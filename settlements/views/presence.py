@@ -42,33 +42,14 @@ def presence_page(request):
         row["cells"] = [(column, shows(row)) for column, shows in shown]
     query = request.GET.copy()
     query.pop("export", None)
-    level_filter = {1: "governorate", 2: "district", 3: "district"}[filterset.area_level]
-    categories, units = dict(AidRequest.Category.choices), dict(AidRequest.Unit.choices)
-    priorities = dict(AidRequest.Priority.choices)
-    overlaps = found.overlaps[:LISTED] if valid else []
-    for overlap in overlaps:
-        overlap.category_label = categories.get(overlap.category, overlap.category)
-    uncovered = [dict(area) for area in found.uncovered_areas] if valid else []
-    for area in uncovered:
-        # Sub-districts have no filter of their own on the requests table: their district's stands in.
-        pcode = area["area_pcode"] if filterset.area_level < 3 else area["area_pcode"][:6]
-        area["requests_query"] = urlencode({level_filter: pcode, "uncovered": "true"})
-        area["priority_label"] = priorities.get(area["highest_priority"])
-        area["category_labels"] = [categories.get(c, c) for c in area["categories"]]
-    gaps = [dict(gap) for gap in found.gaps] if valid else []
-    for gap in gaps:
-        gap["category_label"], gap["unit_label"] = categories.get(gap["category"]), units.get(gap["unit"])
     context = {
         "filter": filterset,
         "table": table,
         "columns": table.columns,
         "rows": rows,
-        "overlaps": overlaps,
-        "overlap_count": len(found.overlaps) if valid else 0,
-        "uncovered": uncovered,
-        "gaps": gaps,
+        **(labelled(found) if valid else {"overlaps": [], "overlap_count": 0, "uncovered": [], "gaps": []}),
         "overlap_days": settings.PRESENCE_OVERLAP_DAYS,
-        "uncovered_priority": priorities.get(settings.PRESENCE_PRIORITY, settings.PRESENCE_PRIORITY),
+        "uncovered_priority": PRIORITIES.get(settings.PRESENCE_PRIORITY, settings.PRESENCE_PRIORITY),
         "query": query.urlencode(),
         "exports": EXPORTS,
         "map_config": {
@@ -77,6 +58,36 @@ def presence_page(request):
         },
     }
     return render(request, "presence/presence.html", context, status=200 if valid else 400)
+
+
+CATEGORIES = dict(AidRequest.Category.choices)
+UNITS = dict(AidRequest.Unit.choices)
+PRIORITIES = dict(AidRequest.Priority.choices)
+# The requests table's filter for an area of each level; a sub-district's district stands in for it.
+AREA_FILTERS = {1: ("governorate", 4), 2: ("district", 6), 3: ("district", 6)}
+
+
+def labelled(found) -> dict:
+    """The picture's lists for the page: the newest LISTED overlaps, with labels in the
+    interface language and, for each area nobody covers, a link to its needs."""
+    overlaps = found.overlaps[:LISTED]
+    for overlap in overlaps:
+        overlap.category_label = CATEGORIES.get(overlap.category, overlap.category)
+    name, length = AREA_FILTERS[found.level]
+    uncovered = [
+        {
+            **area,
+            "requests_query": urlencode({name: area["area_pcode"][:length], "uncovered": "true"}),
+            "priority_label": PRIORITIES.get(area["highest_priority"]),
+            "category_labels": [CATEGORIES.get(c, c) for c in area["categories"]],
+        }
+        for area in found.uncovered_areas
+    ]
+    gaps = [
+        {**gap, "category_label": CATEGORIES.get(gap["category"]), "unit_label": UNITS.get(gap["unit"])}
+        for gap in found.gaps
+    ]
+    return {"overlaps": overlaps, "overlap_count": len(found.overlaps), "uncovered": uncovered, "gaps": gaps}
 
 
 @can_view("delivery")
