@@ -37,3 +37,15 @@ def test_setup_roles_repairs_a_tampered_group_and_is_quiet_when_nothing_changed(
 
     call_command("setup_roles")
     assert "already up to date" in capsys.readouterr().out
+
+
+def test_managers_add_organisations_and_edit_every_organisations_records_staff_do_not():
+    from settlements.roles import MANAGER
+
+    manager, staff = codenames(MANAGER), codenames(STAFF)
+
+    assert {"add_organization", "edit_every_organization"} <= manager
+    assert not {"add_organization", "edit_every_organization"} & staff
+    assert staff - {"change_organization"} <= manager  # everything staff may, Managers may
+    assert "delete_settlement" not in manager
+    assert not {code for code in manager if code.endswith(("_user", "_group", "_permission"))}
