@@ -150,39 +150,37 @@ PRESENCE_PARTS = {
 }
 
 
+def beside_floor(data: dict, parts: dict, scale: str, floor: str, floor_label: str) -> list[list[str]]:
+    """A row per measured part, each beside the same floor measured in the same run."""
+    figures = data["seconds"]
+    return [
+        [
+            f"{label}; {scale}",
+            seconds(figures[name]),
+            floor_label,
+            seconds(figures[floor]),
+            ratio(figures[name], figures[floor]),
+        ]
+        for name, label in parts.items()
+    ]
+
+
 def coordination_rows(data: dict) -> list[list[str]]:
-    floor = data["seconds"]["floor_bulk_create"]
-    out = []
-    for name, label in BULK_PARTS.items():
-        ours = data["seconds"][name]
-        out.append(
-            [
-                f"{label}, {data['bulk_rows']:,} rows",
-                seconds(ours),
-                "floor: Django bulk_create of the same deliveries",
-                seconds(floor),
-                ratio(ours, floor),
-            ]
-        )
-    return out + presence_rows(data)
-
-
-def presence_rows(data: dict) -> list[list[str]]:
-    floor = data["seconds"]["floor_sql_group_by"]
-    scale = f"{data['deliveries']:,} deliveries, {data['pledges']:,} pledges, {data['organizations']} organisations"
-    out = []
-    for name, label in PRESENCE_PARTS.items():
-        ours = data["seconds"][name]
-        out.append(
-            [
-                f"{label}; {scale}",
-                seconds(ours),
-                "floor: one SQL GROUP BY of the deliveries by organisation, district, category, unit",
-                seconds(floor),
-                ratio(ours, floor),
-            ]
-        )
-    return out
+    bulk = beside_floor(
+        data,
+        BULK_PARTS,
+        f"{data['bulk_rows']:,} rows",
+        "floor_bulk_create",
+        "floor: Django bulk_create of the same deliveries",
+    )
+    presence = beside_floor(
+        data,
+        PRESENCE_PARTS,
+        f"{data['deliveries']:,} deliveries, {data['pledges']:,} pledges, {data['organizations']} organisations",
+        "floor_sql_group_by",
+        "floor: one SQL GROUP BY of the deliveries by organisation, district, category, unit",
+    )
+    return bulk + presence
 
 
 def main():
