@@ -28,7 +28,9 @@ def arabic_page(page, live_server, gazetteer):
 
 def test_the_dashboard_reads_right_to_left(arabic_page, live_server):
     page = arabic_page
-    page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 1")
+    page.wait_for_function(
+        "() => window.Chart && Object.values(Chart.instances).some((c) => c.canvas.id === 'gap-chart')"
+    )
 
     assert page.locator("h1").inner_text() == "الاحتياجات والاستجابة"
     # Mirrored: the brand sits at the right edge, the navigation runs leftwards from it.
@@ -38,7 +40,7 @@ def test_the_dashboard_reads_right_to_left(arabic_page, live_server):
     assert first["x"] > last["x"]
     # The chart's legend and axis labels are Arabic; its bars grow from the right.
     chart = page.evaluate(
-        "() => { const c = Object.values(Chart.instances)[0];"
+        "() => { const c = Object.values(Chart.instances).find((c) => c.canvas.id === 'gap-chart');"
         " return {labels: c.data.datasets.map(d => d.label), reverse: c.options.scales.x.reverse}; }"
     )
     assert chart == {"labels": ["المطلوب (طن)", "المُسلَّم (طن)"], "reverse": True}

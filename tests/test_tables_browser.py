@@ -42,7 +42,9 @@ def test_the_dashboard_draws_its_chart_from_local_files(page, live_server, gazet
     assets = []  # every script and stylesheet the page loads (basemap tiles are the only outside requests)
     page.on("request", lambda r: assets.append(r.url) if r.resource_type in ("script", "stylesheet") else None)
     log_in(page, live_server, "omar", then="/")
-    page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 1")
+    page.wait_for_function(
+        "() => window.Chart && Object.values(Chart.instances).some((c) => c.canvas.id === 'gap-chart')"
+    )
     assert page.locator(".headline").first.is_visible()
     # The small map shades all 14 governorates from AidTrack's own outlines.
     page.locator("#dashboard-map[data-areas='14']").wait_for()
