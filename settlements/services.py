@@ -73,10 +73,7 @@ def save_record(*, obj, user, validate: bool = True, previous_request_id: int | 
     before = None
     if isinstance(obj, Settlement) and corrects:
         before = Settlement.objects.filter(pk=obj.pk).values(*Settlement.LIST_FIGURES).first() if obj.pk else {}
-    if hasattr(obj, "created_by_id") and obj.created_by_id is None:
-        obj.created_by = user
-    if hasattr(obj, "updated_by_id"):
-        obj.updated_by = user
+    _stamp_editor(obj, user)
     obj._history_user = user  # simple_history: the editor even when no Django request carries them
     pledges = pledges_affected(obj)
     obj.save()
@@ -88,6 +85,14 @@ def save_record(*, obj, user, validate: bool = True, previous_request_id: int | 
     return obj
 
 
+def _stamp_editor(obj, user) -> None:
+    """Who made the record (kept once set) and who changed it last, where the model records them."""
+    if hasattr(obj, "created_by_id") and obj.created_by_id is None:
+        obj.created_by = user
+    if hasattr(obj, "updated_by_id"):
+        obj.updated_by = user
+
+
 @transaction.atomic
 def add_records(*, objs: list, user) -> list:
     """Add many new records of one model at once (bulk entry), validated by the caller, with what
@@ -97,10 +102,7 @@ def add_records(*, objs: list, user) -> list:
         return objs
     for obj in objs:
         rights.check(user, "add", obj)
-        if hasattr(obj, "created_by_id"):
-            obj.created_by = user
-        if hasattr(obj, "updated_by_id"):
-            obj.updated_by = user
+        _stamp_editor(obj, user)
     model = type(objs[0])
     bulk_create_with_history(objs, model, default_user=user)
     refresh_request_status(request_ids={obj.request_id for obj in objs if hasattr(obj, "request_id")})

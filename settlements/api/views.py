@@ -19,7 +19,7 @@ from settlements.coordination import selectors as coordination
 from settlements.coordination.filters import PledgeFilterSet, PresenceFilterSet
 from settlements.exports.formats import export_response, neutralise
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
-from settlements.insights.trends import filtered_trends, settlement_trends
+from settlements.insights.trends import NOT_FILTERS, filtered_trends, settlement_trends
 from settlements.models import (
     AdminArea,
     AidRequest,
@@ -33,6 +33,7 @@ from settlements.models import (
     Settlement,
 )
 from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS
+from settlements.views.common import canonical_parameters
 
 
 class TableRenderer(renderers.BaseRenderer):
@@ -245,8 +246,6 @@ class TrendsView(APIView):
         for filterset in (settlements, requests):
             if not filterset.is_valid():
                 raise exceptions.ValidationError(filterset.errors)
-        chosen = sorted((k, v) for k, values in request.query_params.lists() if k != "format" for v in values)
-        found = filtered_trends(
-            settlements.qs, requests.qs, parameters="&".join(f"{key}={value}" for key, value in chosen)
-        )
+        parameters = canonical_parameters(request, ignore=NOT_FILTERS)
+        found = filtered_trends(settlements.qs, requests.qs, parameters=parameters)
         return Response(serializers.TrendsSerializer(found).data)

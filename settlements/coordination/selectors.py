@@ -177,6 +177,10 @@ class Overlap:
     first: datetime.date
     last: datetime.date
 
+    @property
+    def category_label(self) -> str:
+        return dict(AidRequest.Category.choices).get(self.category, self.category)
+
     def row(self) -> dict:
         return {
             "target": self.target,

@@ -36,6 +36,12 @@ FIGURE_LABELS = {
     "medicine_t": _("Medicine (t)"),
 }
 LISTED = (ListEntry.Outcome.MATCHED, ListEntry.Outcome.CREATED)
+# The dashboard's charts: their columns, in the order their CSV writes them.
+TOTALS_COLUMNS = {
+    "lists": ["date", "on_list", "added", "dropped"],
+    "weeks": ["week", "requested", "delivered", "pledged"],
+}
+NOT_FILTERS = ("chart", "format")  # parameters of the trends' pages that choose no rows
 
 
 def _number(value) -> float | None:
@@ -157,12 +163,6 @@ def weekly_progress(requests) -> list[dict]:
             row = weeks.setdefault(day, {"week": day, "requested": 0.0, "delivered": 0.0, "pledged": 0.0})
             row[name] = float(total)
     return [weeks[day] for day in sorted(weeks)]
-
-
-def totals_rows(rows: list[dict]) -> tuple[list[str], list[list]]:
-    """The header and rows of a dashboard chart's data, as its CSV download writes them."""
-    header = list(rows[0]) if rows else []
-    return header, [list(row.values()) for row in rows]
 
 
 def filtered_trends(settlements, requests, *, parameters: str) -> dict:

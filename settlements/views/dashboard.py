@@ -1,9 +1,6 @@
 """The coordinators' front page: the picture in one screen."""
 
-import csv
-
 from django.core.exceptions import BadRequest
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -12,7 +9,7 @@ from settlements.caching import cached
 from settlements.filters import AidRequestFilterSet, SettlementFilterSet
 from settlements.insights import trends
 from settlements.models import AidRequest, Settlement
-from settlements.views.common import can_view, filtered
+from settlements.views.common import can_view, canonical_parameters, csv_response, filtered
 from settlements.views.maps import map_config
 
 
@@ -20,8 +17,7 @@ def trends_for(request, *, strict: bool) -> tuple[dict, object]:
     """The dashboard's trends under the request's table filters (`governorate`, `district`, ...)."""
     settlements = filtered(SettlementFilterSet, request, Settlement.objects.all(), strict=strict)
     requests = filtered(AidRequestFilterSet, request, AidRequest.objects.all(), strict=strict)
-    chosen = sorted((k, v) for k, values in request.GET.lists() if k not in ("chart", "format") for v in values)
-    parameters = "&".join(f"{key}={value}" for key, value in chosen) if settlements.is_valid() else "invalid"
+    parameters = canonical_parameters(request, ignore=trends.NOT_FILTERS)
     return trends.filtered_trends(settlements.qs, requests.qs, parameters=parameters), settlements
 
 
@@ -49,13 +45,10 @@ def dashboard(request):
 def trends_csv(request):
     """A dashboard chart's data (?chart=lists or weeks, with the tables' filters) as CSV."""
     chart = request.GET.get("chart", "lists")
-    if chart not in ("lists", "weeks"):
-        raise BadRequest("chart must be lists or weeks")
+    if chart not in trends.TOTALS_COLUMNS:
+        raise BadRequest(f"chart must be one of {', '.join(trends.TOTALS_COLUMNS)}")
     over_time, _ = trends_for(request, strict=True)
-    header, rows = trends.totals_rows(over_time[chart])
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="aidtrack-trends-{chart}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header or (["date", "on_list", "added", "dropped"] if chart == "lists" else ["week"]))
-    writer.writerows(rows)
-    return response
+    header = trends.TOTALS_COLUMNS[chart]
+    return csv_response(
+        f"aidtrack-trends-{chart}.csv", header, [[row[key] for key in header] for row in over_time[chart]]
+    )

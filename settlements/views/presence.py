@@ -70,9 +70,6 @@ AREA_FILTERS = {1: ("governorate", 4), 2: ("district", 6), 3: ("district", 6)}
 def labelled(found) -> dict:
     """The picture's lists for the page: the newest LISTED overlaps, with labels in the
     interface language and, for each area nobody covers, a link to its needs."""
-    overlaps = found.overlaps[:LISTED]
-    for overlap in overlaps:
-        overlap.category_label = CATEGORIES.get(overlap.category, overlap.category)
     name, length = AREA_FILTERS[found.level]
     uncovered = [
         {
@@ -87,7 +84,12 @@ def labelled(found) -> dict:
         {**gap, "category_label": CATEGORIES.get(gap["category"]), "unit_label": UNITS.get(gap["unit"])}
         for gap in found.gaps
     ]
-    return {"overlaps": overlaps, "overlap_count": len(found.overlaps), "uncovered": uncovered, "gaps": gaps}
+    return {
+        "overlaps": found.overlaps[:LISTED],
+        "overlap_count": len(found.overlaps),
+        "uncovered": uncovered,
+        "gaps": gaps,
+    }
 
 
 @can_view("delivery")

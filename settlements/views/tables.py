@@ -1,12 +1,10 @@
 """Tables, detail pages and their exports: the numbers behind the map."""
 
-import csv
 from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -20,7 +18,7 @@ from settlements.models import AidRequest, Camp, Delivery, ListEntry, Pledge, Se
 from settlements.pagination import EstimatedCountPaginator
 from settlements.places import local_name
 from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS, Table, stable_order
-from settlements.views.common import can_view, canonical_parameters, filtered
+from settlements.views.common import can_view, canonical_parameters, csv_response, filtered
 from settlements.views.maps import admin_link
 
 PAGE_SIZE = 50
@@ -168,18 +166,13 @@ def trends_config(found: dict, charts: dict, place) -> dict:
     }
 
 
-def trends_csv(request, found: dict, charts: dict, name: str) -> HttpResponse:
+def trends_csv(request, found: dict, charts: dict, name: str):
     """One chart's data (?chart=...) as CSV."""
     chart = request.GET.get("chart", "people")
     if chart not in (*charts, "progress"):
         raise BadRequest(f"chart must be one of {', '.join((*charts, 'progress'))}")
     header, rows = trends.chart_rows(found, chart, charts)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="aidtrack-{name}-{chart}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return csv_response(f"aidtrack-{name}-{chart}.csv", header, rows)
 
 
 @can_view("settlement")
