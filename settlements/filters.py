@@ -1,7 +1,9 @@
 """FilterSets shared by the map, the tables, the exports and the API: one filter, one meaning.
 
 Every page takes the same parameters:
-  governorate, district   admin P-codes (SY07, SY0700)
+  governorate, district, sub_district
+                          admin P-codes (SY07, SY0700, SY070000); a camp lies in the district and
+                          sub-district of the settlement it is near
   category                settlements and camps with an open need of that category; requests of it
   priority                settlements and camps whose most urgent open need has it (0 = no open need);
                           requests of that priority
@@ -23,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from settlements.areas.levels import AREA_PATHS
 from settlements.matching import name_key
 from settlements.models import AdminArea, AidRequest, Camp, Settlement, SettlementAlias
 from settlements.places import local_name
@@ -116,9 +119,10 @@ class TargetFilterSet(df.FilterSet):
     """Settlements and camps, filtered by what is known about them and by their aid requests."""
 
     request_field = ""  # how an AidRequest points at the target: "settlement" or "camp"
-    area_paths = {"governorate": "governorate", "district": "district"}
 
     governorate = area_field(AdminArea.Level.GOVERNORATE, _("Governorate"))
+    district = area_field(AdminArea.Level.DISTRICT, _("District"))
+    sub_district = area_field(AdminArea.Level.SUB_DISTRICT, _("Sub-district"))
     category = df.ChoiceFilter(label=_("Open need"), choices=AidRequest.Category.choices, method="filter_category")
     priority = df.ChoiceFilter(label=_("Most urgent need"), choices=PRIORITY_CHOICES, method="filter_priority")
     status = df.ChoiceFilter(label=_("Request status"), choices=AidRequest.Status.choices, method="filter_status")
@@ -129,7 +133,7 @@ class TargetFilterSet(df.FilterSet):
         return AidRequest.objects.filter(**{self.request_field: OuterRef("pk")}, **conditions)
 
     def filter_area(self, queryset, name, value):
-        return queryset.filter(**{self.area_paths[name]: value})
+        return queryset.filter(**{AREA_PATHS[self.request_field][name]: value})
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(Exists(self.requests(category=value, status__in=AidRequest.OPEN_STATUSES)))
@@ -155,7 +159,6 @@ class TargetFilterSet(df.FilterSet):
 class SettlementFilterSet(TargetFilterSet):
     request_field = "settlement"
 
-    district = area_field(AdminArea.Level.DISTRICT, _("District"))
     on_list = yes_no(_("On the latest list"), field_name="on_latest_list")
     stale = yes_no(_("Stale"), method="filter_stale")
     sort = SortFilter(
@@ -182,9 +185,7 @@ class SettlementFilterSet(TargetFilterSet):
 
 class CampFilterSet(TargetFilterSet):
     request_field = "camp"
-    area_paths = {"governorate": "governorate", "district": "near_settlement__district"}
 
-    district = area_field(AdminArea.Level.DISTRICT, _("District"))
     camp_status = df.ChoiceFilter(label=_("Camp"), field_name="status", choices=Camp.Status.choices)
     sort = SortFilter(
         fields=[
@@ -207,6 +208,7 @@ class CampFilterSet(TargetFilterSet):
 class AidRequestFilterSet(df.FilterSet):
     governorate = area_field(AdminArea.Level.GOVERNORATE, _("Governorate"))
     district = area_field(AdminArea.Level.DISTRICT, _("District"))
+    sub_district = area_field(AdminArea.Level.SUB_DISTRICT, _("Sub-district"))
     category = df.ChoiceFilter(label=_("Category"), choices=AidRequest.Category.choices)
     priority = df.ChoiceFilter(label=_("Priority"), choices=PRIORITY_CHOICES)
     status = df.ChoiceFilter(label=_("Status"), choices=AidRequest.Status.choices)
@@ -235,9 +237,10 @@ class AidRequestFilterSet(df.FilterSet):
         fields = []
 
     def filter_area(self, queryset, name, value):
-        if name == "governorate":
-            return queryset.filter(Q(settlement__governorate=value) | Q(camp__governorate=value))
-        return queryset.filter(Q(settlement__district=value) | Q(camp__near_settlement__district=value))
+        return queryset.filter(
+            Q(**{f"settlement__{AREA_PATHS['settlement'][name]}": value})
+            | Q(**{f"camp__{AREA_PATHS['camp'][name]}": value})
+        )
 
     def filter_stale(self, queryset, name, value):
         return queryset.filter(stale_condition("settlement__last_confirmed", value))

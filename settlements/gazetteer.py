@@ -23,11 +23,17 @@ from settlements.models import AdminArea, Settlement, SettlementAlias
 DATA_DIR = Path(__file__).resolve().parent / "data" / "gazetteer"
 ADMIN_AREAS_CSV = "syr_admin1_3_pcodes.csv"
 COMMUNITIES_CSV = "syr_admin4_communities_ocha2015.csv"
-BOUNDARIES_GEOJSON = "syr_adm1_simplified_pcodes.geojson"
+# Official outlines, simplified: file -> the property holding each feature's P-code.
+BOUNDARY_FILES = {
+    "syr_adm1_simplified_pcodes.geojson": "ADM1_PCODE",
+    "syr_adm2_simplified_pcodes.geojson": "ADM2_PCODE",
+}
+# AidTrack's approximate outlines where no official one is available offline (manage.py draw_areas).
+DRAWN_GEOJSON = "syr_adm2_adm3_drawn_aidtrack.geojson"
 VARIANTS_CSV = "syr_place_name_variants.csv"
 REPAIRS_CSV = "repairs.csv"
 
-AREA_FIELDS = ["level", "name_en", "name_ar", "parent_id", "aliases", "centroid", "boundary"]
+AREA_FIELDS = ["level", "name_en", "name_ar", "parent_id", "aliases", "centroid", "boundary", "boundary_is_approximate"]
 SETTLEMENT_FIELDS = [
     "name_en",
     "name_ar",
@@ -84,13 +90,31 @@ def _point(lat: str, lon: str) -> Point | None:
     return Point(round(float(lon), 7), round(float(lat), 7), srid=4326)
 
 
-def _boundaries(data_dir: Path) -> dict[str, MultiPolygon]:
-    with open(data_dir / BOUNDARIES_GEOJSON, encoding="utf-8") as f:
+def read_outlines(path: Path, pcode_property: str) -> dict[str, MultiPolygon]:
+    """P-code -> outline of each feature of a GeoJSON file."""
+    with open(path, encoding="utf-8") as f:
         collection = json.load(f)
     out = {}
     for feature in collection["features"]:
         geom = GEOSGeometry(json.dumps(feature["geometry"]), srid=4326)
-        out[feature["properties"]["ADM1_PCODE"]] = geom if geom.geom_type == "MultiPolygon" else MultiPolygon(geom)
+        out[feature["properties"][pcode_property]] = geom if geom.geom_type == "MultiPolygon" else MultiPolygon(geom)
+    return out
+
+
+def official_boundaries(data_dir: Path = DATA_DIR) -> dict[str, MultiPolygon]:
+    """The official (OCHA) outlines shipped: governorates and the districts of 2015."""
+    out = {}
+    for name, pcode_property in BOUNDARY_FILES.items():
+        out.update(read_outlines(data_dir / name, pcode_property))
+    return out
+
+
+def _boundaries(data_dir: Path) -> dict[str, tuple[MultiPolygon, bool]]:
+    """P-code -> (outline, approximate): the official ones, then AidTrack's drawn ones over them."""
+    out = {pcode: (outline, False) for pcode, outline in official_boundaries(data_dir).items()}
+    if (data_dir / DRAWN_GEOJSON).exists():
+        drawn = read_outlines(data_dir / DRAWN_GEOJSON, "pcode")
+        out.update({pcode: (outline, True) for pcode, outline in drawn.items()})
     return out
 
 
@@ -129,6 +153,7 @@ def wanted_admin_areas(data_dir: Path = DATA_DIR) -> list[dict]:
         aliases += [variant for variant, _lang in variants.get(row["pcode"], [])]
         aliases = [a for a in _unique(aliases) if a not in (name_en, name_ar)]
         level = int(row["level"])
+        boundary, approximate = boundaries.get(row["pcode"], (None, False))
         areas.append(
             {
                 "pcode": row["pcode"],
@@ -138,7 +163,8 @@ def wanted_admin_areas(data_dir: Path = DATA_DIR) -> list[dict]:
                 "parent_pcode": row["parent_pcode"] if level > 1 else None,
                 "aliases": aliases,
                 "centroid": _point(row["centroid_lat"], row["centroid_lon"]),
-                "boundary": boundaries.get(row["pcode"]) if level == 1 else None,
+                "boundary": boundary,
+                "boundary_is_approximate": approximate,
             }
         )
     return areas
@@ -214,6 +240,7 @@ def _load_admin_areas(result: LoadResult, data_dir: Path) -> dict[str, int]:
                 "aliases": a["aliases"],
                 "centroid": a["centroid"],
                 "boundary": a["boundary"],
+                "boundary_is_approximate": a["boundary_is_approximate"],
             }
             for a in areas
             if a["level"] == level

@@ -95,6 +95,11 @@ class AdminArea(models.Model):
     boundary = models.MultiPolygonField(
         _("boundary"), srid=4326, null=True, blank=True, help_text=_("Simplified outline.")
     )
+    boundary_is_approximate = models.BooleanField(
+        _("approximate boundary"),
+        default=False,
+        help_text=_("Drawn by AidTrack from the area's communities: no official outline is available offline."),
+    )
 
     class Meta:
         verbose_name = _("administrative area")

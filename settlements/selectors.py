@@ -1,8 +1,6 @@
 """Reads shared by pages, the API and exports: querysets and summary figures."""
 
 import datetime
-import json
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -12,13 +10,10 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from settlements.coordination.models import Pledge
 from settlements.filters import stale_before
 from settlements.models import (
-    AdminArea,
     AidRequest,
     Camp,
-    Delivery,
     ImportRun,
     ListEntry,
     Settlement,
@@ -113,52 +108,6 @@ def camp_map_data(queryset) -> str:
     """Camp points: p = most urgent open need, n = population, c = closed."""
     rows = queryset.annotate(need=need_priority("camp"), closed=Q(status=Camp.Status.CLOSED))
     return geojson_collection(rows, properties={"p": "need", "n": "population", "c": "closed"})
-
-
-def organizations_present(requests) -> dict[int, set[int]]:
-    """Governorate id -> the organisations working on the open needs among `requests` there: with an
-    open pledge to one, or a delivery against one (the map's presence layer)."""
-    requests = requests.filter(status__in=AidRequest.OPEN_STATUSES)
-    present = defaultdict(set)
-    area = Coalesce("request__settlement__governorate", "request__camp__governorate")
-    pledged = Pledge.objects.filter(request__in=requests, status__in=Pledge.OPEN_STATUSES)
-    delivered = Delivery.objects.filter(request__in=requests, delivering_organization__isnull=False)
-    for rows in (
-        pledged.annotate(area=area).values_list("area", "organization").distinct(),
-        delivered.annotate(area=area).values_list("area", "delivering_organization").distinct(),
-    ):
-        for governorate, organization in rows:
-            present[governorate].add(organization)
-    return present
-
-
-def governorate_needs(requests) -> str:
-    """Governorate outlines with the open requests among `requests` and the tonnes still missing."""
-    open_requests = requests.filter(status__in=AidRequest.OPEN_STATUSES).with_progress()
-    per_area = (
-        open_requests.annotate(area=Coalesce("settlement__governorate", "camp__governorate"))
-        .order_by()
-        .values("area")
-        .annotate(count=Count("pk"), tonnes=Sum("gap", filter=Q(unit=AidRequest.Unit.TONNES)))
-    )
-    figures = {row["area"]: row for row in per_area}
-    present = organizations_present(requests)  # before narrowing: it picks the open needs itself
-    areas = (
-        AdminArea.objects.filter(level=AdminArea.Level.GOVERNORATE, boundary__isnull=False)
-        .annotate(outline=AsGeoJSON("boundary", precision=4))
-        .values("pk", "pcode", "name_en", "name_ar", "outline")
-    )
-    features = []
-    for area in areas:
-        found = figures.get(area["pk"], {})
-        properties = {key: area[key] for key in ("pcode", "name_en", "name_ar")}
-        properties["open"] = found.get("count", 0)
-        properties["tonnes"] = float(found.get("tonnes") or 0)
-        properties["organizations"] = len(present.get(area["pk"], ()))
-        features.append(
-            {"type": "Feature", "id": area["pk"], "geometry": json.loads(area["outline"]), "properties": properties}
-        )
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
 def needs_by_category(requests) -> list[dict]:

@@ -44,7 +44,7 @@ def test_with_redis_down_every_page_still_renders_and_health_says_why(client, de
             "/",
             "/map/",
             "/map/settlements.geojson",
-            "/map/governorates.geojson",
+            "/map/areas.geojson?level=2",
             "/settlements/",
             "/requests/",
             "/requests/?export=csv",

@@ -107,7 +107,8 @@ def test_it_ships_its_data_inside_the_project_with_attribution():
     attribution = (gazetteer.DATA_DIR / "ATTRIBUTION.md").read_text()
     assert "CC BY 3.0 IGO" in attribution
     assert "CC BY 4.0" in attribution
-    for name in (gazetteer.COMMUNITIES_CSV, gazetteer.ADMIN_AREAS_CSV, gazetteer.BOUNDARIES_GEOJSON):
+    shipped = [gazetteer.COMMUNITIES_CSV, gazetteer.ADMIN_AREAS_CSV, *gazetteer.BOUNDARY_FILES, gazetteer.DRAWN_GEOJSON]
+    for name in shipped:
         assert name in attribution
 
 

@@ -142,18 +142,16 @@ def test_the_map_data_needs_a_login_and_the_view_permission(client):
     assert client.get(reverse("map:settlement-popup", args=[1])).status_code == 403
 
 
-def test_governorates_carry_open_requests_and_missing_tonnes(coordinator_client):
+def test_governorates_carry_open_requests_and_missing_tonnes_by_default(coordinator_client):
     request = factories.aid_request(settlement=factories.settlement("C2663"), quantity=100)
     factories.delivery(request, "30")
     factories.aid_request(camp=factories.camp(governorate=factories.governorate("SY04")), quantity=10)
     factories.aid_request(settlement=factories.settlement("C3315"), unit="kits", quantity=7)
-    areas = {
-        f["properties"]["pcode"]: f["properties"] for f in features(coordinator_client.get(reverse("map:governorates")))
-    }
+    areas = {f["properties"]["pcode"]: f["properties"] for f in features(coordinator_client.get(reverse("map:areas")))}
     assert len(areas) == 14
     assert (areas["SY04"]["open"], areas["SY04"]["tonnes"]) == (2, 80.0)
     assert (areas["SY05"]["open"], areas["SY05"]["tonnes"]) == (1, 0.0)
-    only_food_in_camps = features(coordinator_client.get(reverse("map:governorates"), {"target": "camp"}))
+    only_food_in_camps = features(coordinator_client.get(reverse("map:areas"), {"target": "camp"}))
     assert {f["properties"]["pcode"]: f["properties"]["open"] for f in only_food_in_camps}["SY04"] == 1
 
 
@@ -166,9 +164,7 @@ def test_governorates_count_the_organisations_working_on_their_open_needs(coordi
     Pledge.objects.create(organization=gamma, request=need, quantity=20, unit="t", status=Pledge.Status.CANCELLED)
     factories.delivery(met, "5", delivering_organization=gamma)  # a need already met: not current work
 
-    areas = {
-        f["properties"]["pcode"]: f["properties"] for f in features(coordinator_client.get(reverse("map:governorates")))
-    }
+    areas = {f["properties"]["pcode"]: f["properties"] for f in features(coordinator_client.get(reverse("map:areas")))}
 
     assert areas["SY04"]["organizations"] == 2
     assert areas["SY05"]["organizations"] == 0
@@ -216,14 +212,16 @@ def test_each_data_endpoint_runs_a_fixed_number_of_queries(client, django_assert
         factories.aid_request(settlement=settlement)
     for _ in range(rows // 2):
         factories.aid_request(camp=factories.camp())
-    # session, user, user and group permissions, then the data in one statement (governorates: four,
-    # with the organisations present from pledges and from deliveries)
+    # session, user, user and group permissions, then the data in one statement (areas: eight, one
+    # per figure, the people of settlements and of camps and the organisations pledging and
+    # delivering apart, and the outlines)
     with django_assert_num_queries(5):
         client.get(reverse("map:settlements"), {"category": "food"})
     with django_assert_num_queries(5):
         client.get(reverse("map:camps"))
-    with django_assert_num_queries(8):
-        client.get(reverse("map:governorates"))
+    for level in (1, 3):
+        with django_assert_num_queries(12):
+            client.get(reverse("map:areas"), {"level": level})
     popup = reverse("map:settlement-popup", args=[Settlement.objects.order_by("pk").first().pk])
     with django_assert_num_queries(6):
         client.get(popup)

@@ -63,7 +63,7 @@ ANONYMOUS_URLS = [
     "/map/",
     "/map/settlements.geojson",
     "/map/camps.geojson",
-    "/map/governorates.geojson",
+    "/map/areas.geojson?level=2",
     "/map/settlements/1.json",
     "/settlements/",
     "/settlements/?export=csv",

@@ -205,13 +205,13 @@ def test_table_pages_run_a_fixed_number_of_queries(coordinator_client, django_as
         factories.delivery(request, "1")
         factories.aid_request(camp=camp, category="water", quantity=1)
     # session, user, two permission queries; then count, the page's keys, its rows, totals and the
-    # filter form's two lists (governorates, districts); requests also fetch the page's deliveries
-    # in one query and total in two (tonnes, open requests).
-    with django_assert_num_queries(10):
+    # filter form's three lists (governorates, districts, sub-districts); requests also fetch the
+    # page's deliveries in one query and total in two (tonnes, open requests).
+    with django_assert_num_queries(11):
         coordinator_client.get(reverse("tables:settlements"), {"category": "food"})
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         coordinator_client.get(reverse("tables:camps"))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         coordinator_client.get(reverse("tables:requests"))
 
 

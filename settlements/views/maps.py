@@ -8,9 +8,13 @@ from django.core.exceptions import BadRequest
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from settlements import selectors
+from settlements.areas.levels import LEVEL_FILTERS
+from settlements.areas.selectors import MEASURES, areas_geojson
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import AidRequest, Camp, Settlement
 from settlements.places import local_name
@@ -33,8 +37,13 @@ def map_config(request) -> dict:
         "data": {
             "settlements": reverse("map:settlements"),
             "camps": reverse("map:camps"),
-            "governorates": reverse("map:governorates"),
+            "areas": reverse("map:areas"),
         },
+        "levels": LEVEL_FILTERS,
+        "measures": {key: str(label) for key, label in MEASURES.items()},
+        "areas_attribution": gettext(
+            "Boundaries: UNCS / UN OCHA (CC BY 3.0 IGO) and geoBoundaries; sub-districts drawn by AidTrack, approximate"
+        ),
         "popup": {
             "settlement": reverse("map:settlement-popup", args=[0]),
             "camp": reverse("map:camp-popup", args=[0]),
@@ -48,7 +57,12 @@ def map_config(request) -> dict:
 @can_view("settlement")
 def map_page(request):
     filterset = filtered(SettlementFilterSet, request, Settlement.objects.none(), strict=False)
-    context = {"filter": filterset, "map_config": map_config(request), "stale_after_days": settings.STALE_AFTER_DAYS}
+    context = {
+        "filter": filterset,
+        "map_config": map_config(request),
+        "measures": MEASURES,
+        "stale_after_days": settings.STALE_AFTER_DAYS,
+    }
     return render(request, "map/map.html", context, status=200 if filterset.is_valid() else 400)
 
 
@@ -82,11 +96,28 @@ def camp_points(request):
     return cached_json(request, "map-camps", lambda: selectors.camp_map_data(points), GEOJSON)
 
 
+def area_level(request) -> int:
+    raw = request.GET.get("level", "1")
+    if raw not in ("1", "2", "3"):
+        raise BadRequest("level must be 1 (governorates), 2 (districts) or 3 (sub-districts)")
+    return int(raw)
+
+
 @can_view("aidrequest")
-def governorate_areas(request):
-    """Governorate outlines with open requests and missing tonnes, under the same filters."""
-    filterset = filtered(AidRequestFilterSet, request, AidRequest.objects.all())
-    return cached_json(request, "map-governorates", lambda: selectors.governorate_needs(filterset.qs), GEOJSON)
+def area_shapes(request):
+    """Governorates, districts or sub-districts (?level=1|2|3) with the figures the map shades them
+    by, under the same filters as the tables; only the filtered area and those in it when one is chosen."""
+    level = area_level(request)
+    requests = filtered(AidRequestFilterSet, request, AidRequest.objects.all())
+    settlements = filtered(SettlementFilterSet, request, Settlement.objects.all())
+    chosen = requests.form.cleaned_data
+    within = next((chosen[name] for name in ("sub_district", "district", "governorate") if chosen.get(name)), None)
+
+    def build():
+        return areas_geojson(level, requests.qs, settlements.qs, within)
+
+    # Days since the last delivery change with the date, so the date is part of the key.
+    return cached_json(request, f"map-areas-{timezone.localdate()}", build, GEOJSON)
 
 
 def local_date(day) -> str | None:

@@ -1,5 +1,6 @@
 /* The coordinators' map: settlements clustered on the client (Supercluster), camps, and the
-   governorate outlines from AidTrack's own data, which draw even when basemap tiles cannot load. */
+   outlines of governorates, districts or sub-districts from AidTrack's own data (they draw even
+   when basemap tiles cannot load), shaded by a chosen figure with a legend of its classes. */
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("map-config").textContent);
@@ -9,8 +10,18 @@
   const status = document.getElementById("map-status");
   const tableLink = document.getElementById("show-in-table");
   const campToggle = document.getElementById("show-camps");
-  const choroplethToggle = document.getElementById("show-choropleth");
-  const measure = document.getElementById("choropleth-measure");
+  const levelSelect = document.getElementById("area-level");
+  const shadeToggle = document.getElementById("show-shading");
+  const measure = document.getElementById("area-measure");
+  const areaLegend = document.getElementById("area-legend");
+  const RAMP = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]; // ColorBrewer Reds, 5 classes
+  const NO_DATA = "#bdbdbd";
+  const pageQuery = new URLSearchParams(location.search);
+  if (["1", "2", "3"].includes(pageQuery.get("level"))) levelSelect.value = pageQuery.get("level");
+  if (pageQuery.get("shade") in config.measures) {
+    measure.value = pageQuery.get("shade");
+    shadeToggle.checked = true;
+  }
 
   // Right to left, the controls swap sides: zoom on the right, legend and attribution on the left.
   const map = L.map("map", { preferCanvas: true, minZoom: 5, maxZoom: 18, zoomControl: false, attributionControl: false });
@@ -23,14 +34,18 @@
   const legend = L.control({ position: rtl ? "bottomleft" : "bottomright" });
   legend.onAdd = () => document.getElementById("legend");
   legend.addTo(map);
+  const shadingLegend = L.control({ position: rtl ? "bottomright" : "bottomleft" });
+  shadingLegend.onAdd = () => areaLegend;
+  shadingLegend.addTo(map);
 
-  const areas = L.geoJSON(null, { style: areaStyle, onEachFeature: areaTooltip }).addTo(map);
+  const areas = L.geoJSON(null, { style: areaStyle, onEachFeature: areaEvents, attribution: config.areas_attribution }).addTo(map);
   const points = L.layerGroup().addTo(map);
   const camps = L.layerGroup().addTo(map);
   let index = null;
   let total = 0;
-  let areaMax = 0;
+  let breaks = []; // upper bounds of the shading classes
   let loading = null;
+  let loadingAreas = null;
 
   function filterQuery() {
     const params = new URLSearchParams();
@@ -44,32 +59,138 @@
     return response.json();
   }
 
+  function shading() {
+    return shadeToggle.checked ? measure.value : null;
+  }
+
+  // With fewer classes than colours (small values), the classes take the darker end of the ramp.
+  function classColour(index) {
+    return RAMP[RAMP.length - breaks.length + index];
+  }
+
+  function areaColour(value) {
+    if (value === null || value === undefined) return NO_DATA;
+    const index = breaks.findIndex((bound) => value <= bound);
+    return classColour(index < 0 ? breaks.length - 1 : index);
+  }
+
+  // What an area is shaded by: days since a delivery only matter where something is still needed.
+  function areaValue(p, key) {
+    return key === "days_since_delivery" && !p.open ? 0 : p[key];
+  }
+
   function areaStyle(feature) {
-    const style = { color: "#12324a", weight: 1.2, opacity: 0.7, fillOpacity: 0 };
-    if (choroplethToggle.checked && areaMax > 0) {
-      const share = (feature.properties[measure.value] || 0) / areaMax;
-      return { ...style, fillColor: "#c0262d", fillOpacity: 0.08 + 0.55 * share };
+    const style = { color: "#12324a", weight: levelSelect.value === "1" ? 1.2 : 0.8, opacity: 0.7, fillOpacity: 0 };
+    if (feature.properties.approximate) style.dashArray = "4 3";
+    const key = shading();
+    if (key && breaks.length) {
+      const value = areaValue(feature.properties, key);
+      return { ...style, fillColor: areaColour(value), fillOpacity: value === 0 ? 0.15 : 0.65 };
     }
     return style;
   }
 
-  function areaTooltip(feature, layer) {
-    const p = feature.properties;
+  function areaName(p) {
+    return (rtl && p.name_ar) || p.name_en;
+  }
+
+  function areaTooltip(p) {
     const box = el("div");
-    const name = el("strong", null, (rtl && p.name_ar) || p.name_en);
+    const name = el("strong", null, areaName(p));
     name.dir = "auto";
     box.append(name, el("br"));
-    const figures = ngettext("%(open)s open request · %(tonnes)s t still needed", "%(open)s open requests · %(tonnes)s t still needed", p.open);
-    box.append(el("span", null, interpolate(figures, { open: number(p.open), tonnes: number(p.tonnes) }, true)), el("br"));
-    const present = ngettext("%s organisation present", "%s organisations present", p.organizations);
-    box.append(el("span", null, interpolate(present, [number(p.organizations)])));
-    layer.bindTooltip(box, { sticky: true });
+    const key = shading() || "open";
+    const value = key === "days_since_delivery" && p[key] === null ? gettext("no delivery recorded") : number(p[key]);
+    box.append(el("span", null, config.measures[key] + ": " + value));
+    if (p.approximate) box.append(el("br"), el("em", null, gettext("approximate outline")));
+    return box;
+  }
+
+  function areaLinks(p) {
+    const query = new URLSearchParams(filterQuery());
+    query.set(config.levels[levelSelect.value], p.pcode);
+    return [
+      [gettext("Settlements in this area"), config.table + "?" + query],
+      [gettext("Requests in this area"), config.requests_table + "?" + query],
+    ];
+  }
+
+  function areaEvents(feature, layer) {
+    layer.bindTooltip(() => areaTooltip(feature.properties), { sticky: true });
+    layer.on("click", (event) => {
+      L.popup({ maxWidth: 360 }).setLatLng(event.latlng)
+        .setContent(popups.area(feature.properties, config.measures, areaLinks(feature.properties))).openOn(map);
+    });
+  }
+
+  // Five equal classes from 1 to the largest value in view; 0 and "no data" have their own swatches.
+  function classBreaks(key) {
+    let top = 0;
+    areas.eachLayer((layer) => { top = Math.max(top, areaValue(layer.feature.properties, key) || 0); });
+    if (!top) return [0];
+    const whole = key !== "tonnes";
+    return RAMP.map((_, i) => {
+      const bound = (top * (i + 1)) / RAMP.length;
+      return whole ? Math.ceil(bound) : Math.round(bound * 10) / 10;
+    }).filter((bound, i, all) => i === 0 || bound > all[i - 1]);
+  }
+
+  function swatch(colour, label) {
+    const item = el("li");
+    const box = el("span", "swatch area");
+    box.style.background = colour;
+    item.append(box, el("span", null, label));
+    return item;
+  }
+
+  function drawAreaLegend(key) {
+    areaLegend.replaceChildren();
+    areaLegend.hidden = !key;
+    if (!key) return;
+    const level = levelSelect.options[levelSelect.selectedIndex].text;
+    areaLegend.append(el("strong", null, level + ": " + config.measures[key]));
+    const list = el("ul");
+    list.append(swatch("transparent", key === "days_since_delivery" ? gettext("no open request") : number(0)));
+    let low = key === "tonnes" ? 0 : 1;
+    breaks.forEach((bound, i) => {
+      if (bound === 0) return;
+      const label = low >= bound ? number(bound) : interpolate(gettext("%(low)s to %(high)s"), { low: number(low), high: number(bound) }, true);
+      list.append(swatch(classColour(i), label));
+      low = key === "tonnes" ? bound : bound + 1;
+    });
+    if (key === "days_since_delivery") list.append(swatch(NO_DATA, gettext("no delivery recorded")));
+    areaLegend.append(list);
+    areaLegend.dataset.measure = key;
+    areaLegend.dataset.classes = breaks.length;
   }
 
   function refreshAreas() {
-    areaMax = 0;
-    areas.eachLayer((layer) => { areaMax = Math.max(areaMax, layer.feature.properties[measure.value] || 0); });
+    const key = shading();
+    breaks = key ? classBreaks(key) : [];
     areas.setStyle(areaStyle);
+    drawAreaLegend(key);
+    remember();
+  }
+
+  function remember() {
+    const query = new URLSearchParams(filterQuery());
+    if (levelSelect.value !== "1") query.set("level", levelSelect.value);
+    if (shading()) query.set("shade", shading());
+    const text = query.toString();
+    history.replaceState(null, "", text ? "?" + text : location.pathname);
+  }
+
+  async function loadAreas() {
+    const query = new URLSearchParams(filterQuery());
+    query.set("level", levelSelect.value);
+    const mine = (loadingAreas = Symbol("areas"));
+    const data = await getJSON(config.data.areas + "?" + query);
+    if (mine !== loadingAreas) return;
+    areas.clearLayers();
+    areas.addData(data);
+    map.getContainer().dataset.areas = data.features.length;
+    map.getContainer().dataset.level = levelSelect.value;
+    refreshAreas();
   }
 
   function openPopup(kind, id, latlng) {
@@ -148,17 +269,17 @@
 
   async function load() {
     const query = filterQuery();
-    history.replaceState(null, "", query ? "?" + query : location.pathname);
+    remember();
     tableLink.href = config.table + (query ? "?" + query : "");
     status.textContent = gettext("Loading…");
     delete status.dataset.shown;
     const mine = (loading = Symbol("load"));
     try {
       const suffix = query ? "?" + query : "";
-      const [settlements, campData, areaData] = await Promise.all([
+      const [settlements, campData] = await Promise.all([
         getJSON(config.data.settlements + suffix),
         getJSON(config.data.camps + suffix),
-        getJSON(config.data.governorates + suffix),
+        loadAreas(),
       ]);
       if (mine !== loading) return; // a newer filter change has taken over
       index = new Supercluster({
@@ -169,9 +290,6 @@
       }).load(settlements.features);
       total = settlements.features.length;
       drawCamps(campData);
-      areas.clearLayers();
-      areas.addData(areaData);
-      refreshAreas();
       draw();
     } catch (error) {
       if (mine !== loading) return;
@@ -184,8 +302,11 @@
   form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
   map.on("moveend", draw);
   campToggle.addEventListener("change", () => (campToggle.checked ? camps.addTo(map) : camps.remove()));
-  choroplethToggle.addEventListener("change", refreshAreas);
-  measure.addEventListener("change", refreshAreas);
+  levelSelect.addEventListener("change", () => loadAreas().catch((error) => {
+    status.textContent = interpolate(gettext("The map data could not be loaded: %s"), [error.message]);
+  }));
+  shadeToggle.addEventListener("change", refreshAreas);
+  measure.addEventListener("change", () => { shadeToggle.checked = true; refreshAreas(); });
   window.AidTrack.map = map;
   load();
 })();

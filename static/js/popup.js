@@ -112,5 +112,31 @@
     return box;
   }
 
-  window.AidTrack = Object.assign(window.AidTrack || {}, { el: el, number: number, rtl: RTL, popups: { settlement: settlement, camp: camp } });
+  // An administrative area: its figures (`measures`: key -> label) and links to its tables.
+  function area(data, measures, targets) {
+    const box = el("div", "popup");
+    box.append(names(data));
+    if (data.approximate) box.append(el("p", "muted", gettext("Approximate outline, drawn from the area's communities.")));
+    const days = data.days_since_delivery;
+    box.append(
+      facts([
+        [gettext("P-code"), data.pcode],
+        ...Object.entries(measures).map(([key, label]) => [
+          label,
+          key === "days_since_delivery" && days === null ? gettext("no delivery recorded") : number(data[key]),
+        ]),
+      ])
+    );
+    const links = el("p", "popup-links");
+    targets.forEach(([label, href], i) => {
+      const link = el("a", null, label);
+      link.href = href;
+      if (i) links.append(" · ");
+      links.append(link);
+    });
+    box.append(links);
+    return box;
+  }
+
+  window.AidTrack = Object.assign(window.AidTrack || {}, { el: el, number: number, rtl: RTL, popups: { settlement: settlement, camp: camp, area: area } });
 })();
