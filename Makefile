@@ -16,6 +16,7 @@ run: setup
 	$(MANAGE) import_settlement_list settlements/data/samples/settlement-list-2017-09-11.csv
 	$(MANAGE) import_settlement_list settlements/data/samples/settlement-list-2017-09-12.csv
 	$(MANAGE) import_settlement_list settlements/data/samples/settlement-list-2017-09-13-ru.csv
+	$(MANAGE) import_settlement_list settlements/data/samples/settlement-list-2017-09-14.csv
 	$(MANAGE) create_demo_admin
 	@echo "AidTrack on http://127.0.0.1:8000 (Ctrl-C stops web, worker and beat)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile

@@ -175,7 +175,7 @@ class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletG
     ]
     list_select_related = ["governorate", "district"]
     ordering = ["name_en", "pk"]  # explicit: the open-request count groups rows, which drops Meta.ordering
-    list_filter = [GovernorateFilter, "on_latest_list", "unverified", "water_supply"]
+    list_filter = [GovernorateFilter, "on_latest_list", "unverified", *Settlement.RESTORATION]
     search_fields = ["^pcode", "name_en", "name_ar", "aliases__name"]
     autocomplete_fields = ["governorate", "district", "sub_district"]
     readonly_fields = ["on_latest_list", "first_listed", "last_listed"]
@@ -192,7 +192,7 @@ class SettlementAdmin(RefreshesTargetRequestsMixin, RecordsEditorMixin, LeafletG
                     "houses_destroyed",
                     "schools_destroyed",
                     "hospitals_destroyed",
-                    "water_supply",
+                    *Settlement.RESTORATION,
                     "notes",
                 ]
             },

@@ -10,6 +10,8 @@ Every page takes the same parameters:
   status                  settlements and camps with a request in that status; requests in it
   on_list                 on the latest daily list (true/false)
   stale                   last confirmed by a list more than STALE_AFTER_DAYS ago (true/false)
+  water, electricity      settlements whose water or electricity is none, partial or restored
+  demining                settlements not_cleared, partly_cleared, cleared or unknown
   q                       text in any script: P-code, English, Arabic, or any spelling the matcher knows
   sort                    a column, with '-' for descending
 """
@@ -161,6 +163,11 @@ class SettlementFilterSet(TargetFilterSet):
 
     on_list = yes_no(_("On the latest list"), field_name="on_latest_list")
     stale = yes_no(_("Stale"), method="filter_stale")
+    water = df.ChoiceFilter(label=_("Water supply"), field_name="water_supply", choices=Settlement.Supply.choices)
+    electricity = df.ChoiceFilter(
+        label=_("Electricity"), field_name="electricity_supply", choices=Settlement.Supply.choices
+    )
+    demining = df.ChoiceFilter(label=_("Demining"), choices=Settlement.Demining.choices)
     sort = SortFilter(
         fields=[
             ("name_en", "name"),

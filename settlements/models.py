@@ -120,10 +120,18 @@ class AdminArea(models.Model):
 class Settlement(models.Model):
     """A community (OCHA admin4) from the gazetteer, with what the daily lists say about it."""
 
-    class WaterSupply(models.TextChoices):
+    class Supply(models.TextChoices):
+        """Water or electricity, as the lists describe their restoration."""
+
         NONE = "none", _("none")
         PARTIAL = "partial", _("partial")
         RESTORED = "restored", _("restored")
+
+    class Demining(models.TextChoices):
+        NOT_CLEARED = "not_cleared", _("not cleared")
+        PARTLY_CLEARED = "partly_cleared", _("partly cleared")
+        CLEARED = "cleared", _("cleared")
+        UNKNOWN = "unknown", _("unknown")
 
     pcode = models.CharField(_("P-code"), max_length=16, unique=True, validators=[validate_pcode])
     name_en = models.CharField(_("name (English)"), max_length=150)
@@ -166,7 +174,9 @@ class Settlement(models.Model):
     houses_destroyed = models.PositiveIntegerField(_("houses destroyed"), null=True, blank=True)
     schools_destroyed = models.PositiveIntegerField(_("schools destroyed"), null=True, blank=True)
     hospitals_destroyed = models.PositiveIntegerField(_("hospitals destroyed"), null=True, blank=True)
-    water_supply = models.CharField(_("water supply"), max_length=10, choices=WaterSupply.choices, blank=True)
+    water_supply = models.CharField(_("water supply"), max_length=10, choices=Supply.choices, blank=True)
+    electricity_supply = models.CharField(_("electricity"), max_length=10, choices=Supply.choices, blank=True)
+    demining = models.CharField(_("demining"), max_length=16, choices=Demining.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     # Not indexed: a daily import flips it on thousands of rows, and an index on it would turn every
@@ -190,7 +200,13 @@ class Settlement(models.Model):
     name_keys = ArrayField(models.CharField(max_length=150), default=list, blank=True, editable=False)
 
     LIST_FIGURES = ["population", "returnees", "houses_destroyed", "schools_destroyed", "hospitals_destroyed"]
-    LIST_FIGURES += ["water_supply"]
+    LIST_FIGURES += ["water_supply", "electricity_supply", "demining"]
+    # The restoration picture: field -> its values from worst to best ("unknown" last, apart).
+    RESTORATION = {
+        "water_supply": [Supply.NONE, Supply.PARTIAL, Supply.RESTORED],
+        "electricity_supply": [Supply.NONE, Supply.PARTIAL, Supply.RESTORED],
+        "demining": [Demining.NOT_CLEARED, Demining.PARTLY_CLEARED, Demining.CLEARED, Demining.UNKNOWN],
+    }
 
     # Staff edits, each with its editor. Imports write settlements in bulk SQL and leave their own,
     # finer record instead: every list's row per settlement (ListEntry) and what changed (ListChange).

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -102,6 +102,12 @@ def settlement_map_data(queryset) -> str:
     """Map points: p = most urgent open need (0-4), l = on the latest list, s = stale."""
     rows = queryset.annotate(need=need_priority("settlement"), stale=Q(last_confirmed__lt=stale_before()))
     return geojson_collection(rows, properties={"p": "need", "l": "on_latest_list", "s": "stale"})
+
+
+def restoration_map_data(queryset, field: str) -> str:
+    """Settlements whose `field` (one of Settlement.RESTORATION) a list or staff reported: v = the value."""
+    known = queryset.exclude(**{field: ""}).annotate(status=F(field))
+    return geojson_collection(known, properties={"v": "status"})
 
 
 def camp_map_data(queryset) -> str:

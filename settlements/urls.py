@@ -27,6 +27,7 @@ map_patterns = [
     path("", maps.map_page, name="page"),
     path("settlements.geojson", maps.settlement_points, name="settlements"),
     path("camps.geojson", maps.camp_points, name="camps"),
+    path("restoration.geojson", maps.restoration_points, name="restoration"),
     path("areas.geojson", maps.area_shapes, name="areas"),
     path("settlements/<int:pk>.json", maps.settlement_popup, name="settlement-popup"),
     path("camps/<int:pk>.json", maps.camp_popup, name="camp-popup"),

@@ -6,6 +6,7 @@ import pytest
 
 from settlements.demo import load_demo_data
 from settlements.importing.service import import_list
+from settlements.models import Settlement
 from settlements.roles import COORDINATOR
 from tests import factories
 from tests.browser import log_in, screenshot
@@ -77,3 +78,33 @@ def test_districts_shade_by_a_chosen_figure_with_a_legend_and_lead_to_their_tabl
     assert ("تقريبي" if language == "ar" else "Approximate outline") in text
     assert "3" in text
     screenshot(page, "map-sub-districts" if language == "en" else "ar-map-sub-districts")
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_restoration_layer_colours_settlements_by_demining_with_a_counting_legend(
+    page, live_server, gazetteer, language
+):
+    for sample in ("settlement-list-2017-09-13-ru.csv", "settlement-list-2017-09-14.csv"):
+        assert import_list((SAMPLES / sample).read_bytes(), source=sample).run.status == "succeeded"
+    reported = Settlement.objects.exclude(demining="")
+    factories.user(role=COORDINATOR, username="rana")
+    log_in(page, live_server, "rana", then="/map/")
+    if language == "ar":
+        page.click(".languages button[value=ar]")
+        page.wait_for_selector("html[lang=ar][dir=rtl]")
+
+    page.select_option("#restoration-field", "demining")
+    legend = page.locator("#restoration-legend[data-field=demining]")
+    legend.wait_for()
+    page.wait_for_url("**/map/?restoration=demining")
+
+    assert int(legend.get_attribute("data-count")) == reported.count()
+    values = page.locator(".status-marker").evaluate_all("nodes => nodes.map(n => n.dataset.value)")
+    assert sorted(values) == sorted(reported.values_list("demining", flat=True))
+    cleared = reported.filter(demining="cleared").count()
+    expected = f"مطهرة ({cleared})" if language == "ar" else f"cleared ({cleared})"
+    assert expected in legend.inner_text()
+    screenshot(page, "map-demining" if language == "en" else "ar-map-demining")
+
+    page.select_option("select[name=governorate]", "SY02")
+    page.wait_for_selector(f"#restoration-legend[data-count='{reported.filter(governorate__pcode='SY02').count()}']")

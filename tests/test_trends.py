@@ -194,8 +194,8 @@ def test_the_dashboard_charts_its_trends_with_their_csv(three_lists, coordinator
     assert api_client(COORDINATOR).get("/api/trends/", {"governorate": "SY99"}).status_code == 400
 
 
-def test_the_sample_lists_make_run_imports_give_three_days_of_trends(gazetteer):
-    """make run imports the three shipped samples in date order (the Makefile's `run` target)."""
+def test_the_sample_lists_make_run_imports_give_four_days_of_trends(gazetteer):
+    """make run imports the four shipped samples in date order (the Makefile's `run` target)."""
     from settlements.importing.service import import_from_source
     from settlements.insights.trends import list_trends
     from tests.conftest import ROOT
@@ -207,9 +207,11 @@ def test_the_sample_lists_make_run_imports_give_three_days_of_trends(gazetteer):
 
     days = list_trends(Settlement.objects.all())
 
-    assert [day["date"].isoformat() for day in days] == ["2017-09-11", "2017-09-12", "2017-09-13"]
+    assert [day["date"].isoformat() for day in days] == ["2017-09-11", "2017-09-12", "2017-09-13", "2017-09-14"]
     assert (days[1]["added"], days[1]["dropped"]) == (4, 3)
     assert days[2]["on_list"] > 30  # the Russian list, matched by name
+    assert days[3]["on_list"] == 70  # the restoration list: water, electricity and demining
+    assert Settlement.objects.filter(demining="cleared", governorate__pcode="SY02").count() == 8
 
 
 def test_a_camps_population_as_staff_recorded_it_and_its_tonnes_over_time(gazetteer, coordinator_client):

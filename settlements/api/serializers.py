@@ -91,6 +91,8 @@ class SettlementSerializer(ServiceSaveMixin, FeatureSerializer):
             "schools_destroyed",
             "hospitals_destroyed",
             "water_supply",
+            "electricity_supply",
+            "demining",
             "notes",
             "on_latest_list",
             "first_listed",
@@ -336,6 +338,10 @@ class SettlementTrendsSerializer(serializers.Serializer):
 
     dates = serializers.ListField(child=serializers.DateField())
     figures = serializers.DictField(child=serializers.ListField(child=serializers.FloatField(allow_null=True)))
+    statuses = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(allow_null=True)),
+        help_text="water_supply, electricity_supply and demining per list date (null where the list said nothing).",
+    )
     corrections = CorrectionPointSerializer(many=True)
     progress = ProgressSeriesSerializer()
 

@@ -33,12 +33,15 @@ HXL_FIELDS = [
     ("#need", {"food"}, "food_t"),
     ("#need", {"medicine"}, "medicine_t"),
     ("#status", {"water"}, "water_supply"),
+    ("#status", {"electricity"}, "electricity_supply"),
+    ("#status", {"demining"}, "demining"),
+    ("#status", {"mines"}, "demining"),
     ("#meta", {"notes"}, "notes"),
 ]
 INTEGER_FIELDS = ["population", "returnees", "houses_destroyed", "schools_destroyed", "hospitals_destroyed"]
 TONNE_FIELDS = ["food_t", "medicine_t"]
 TEXT_FIELDS = ["governorate", "district", "sub_district", "name", "pcode", "notes"]
-VOCABULARY_FIELDS = ["water_supply"]  # a closed set of values, read through values.csv
+VOCABULARY_FIELDS = ["water_supply", "electricity_supply", "demining"]  # closed sets of values (values.csv)
 MAX_CELL = 2000
 # The columns' limits: counts are PostgreSQL integers, quantities have 10 digits before the point.
 LARGEST_COUNT = 2_147_483_647

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from settlements.caching import cached
 from settlements.coordination.models import Pledge
 from settlements.corrections.selectors import corrections_of
-from settlements.models import AidRequest, Delivery, ListChange, ListEntry
+from settlements.models import AidRequest, Delivery, ListChange, ListEntry, Settlement
 
 # chart -> (title, the list figures it draws)
 CHARTS = {
@@ -74,8 +74,26 @@ def settlement_trends(settlement) -> dict:
         for correction in corrections_of(settlement)
         if correction.field in FIGURE_LABELS
     ]
+    # Water, electricity and demining as each list reported them (a value, or None where it said nothing).
+    statuses = {name: [by_date[day].get(name) or None for day in dates] for name in Settlement.RESTORATION}
     progress = _progress(AidRequest.objects.filter(settlement=settlement))
-    return {"dates": dates, "figures": figures, "corrections": corrections, "progress": progress}
+    return {"dates": dates, "figures": figures, "statuses": statuses, "corrections": corrections, "progress": progress}
+
+
+def restoration_rows(trends: dict) -> list[dict]:
+    """The list dates on which a list reported any restoration status, with each status's label."""
+    labels = {name: dict(Settlement._meta.get_field(name).choices) for name in Settlement.RESTORATION}
+    rows = []
+    for i, day in enumerate(trends["dates"]):
+        values = {name: trends["statuses"][name][i] for name in Settlement.RESTORATION}
+        if any(values.values()):
+            rows.append(
+                {
+                    "date": day,
+                    "statuses": [(values[name], labels[name].get(values[name], "")) for name in Settlement.RESTORATION],
+                }
+            )
+    return rows
 
 
 def camp_trends(camp) -> dict:
@@ -118,6 +136,10 @@ def chart_rows(trends: dict, chart: str, charts: dict = CHARTS) -> tuple[list[st
         progress = trends["progress"]
         rows = zip(progress["dates"], progress["requested"], progress["delivered"], strict=True)
         return ["date", "requested_t", "delivered_t"], [list(row) for row in rows]
+    if chart == "restoration":
+        names = list(Settlement.RESTORATION)
+        rows = [[day, *(trends["statuses"][name][i] or "" for name in names)] for i, day in enumerate(trends["dates"])]
+        return ["list_date", *names], rows
     names = charts[chart][1]
     rows = [[day, *(trends["figures"][name][i] for name in names)] for i, day in enumerate(trends["dates"])]
     return ["list_date", *names], rows

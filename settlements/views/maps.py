@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from settlements import selectors
@@ -38,7 +39,9 @@ def map_config(request) -> dict:
             "settlements": reverse("map:settlements"),
             "camps": reverse("map:camps"),
             "areas": reverse("map:areas"),
+            "restoration": reverse("map:restoration"),
         },
+        "restoration": restoration_vocabulary(),
         "levels": LEVEL_FILTERS,
         "measures": {key: str(label) for key, label in MEASURES.items()},
         "areas_attribution": gettext(
@@ -87,6 +90,28 @@ def settlement_points(request):
     filterset = filtered(SettlementFilterSet, request, Settlement.objects.all())
     points = within_bbox(request, filterset.qs)
     return cached_json(request, "map-settlements", lambda: selectors.settlement_map_data(points), GEOJSON)
+
+
+@can_view("settlement")
+def restoration_points(request):
+    """Settlements with a reported restoration status (?of=water_supply|electricity_supply|demining)."""
+    field = request.GET.get("of", "")
+    if field not in Settlement.RESTORATION:
+        raise BadRequest(f"of must be one of {', '.join(Settlement.RESTORATION)}")
+    filterset = filtered(SettlementFilterSet, request, Settlement.objects.all())
+    points = within_bbox(request, filterset.qs)
+    return cached_json(request, "map-restoration", lambda: selectors.restoration_map_data(points, field), GEOJSON)
+
+
+def restoration_vocabulary() -> dict:
+    """Field -> its label and values (worst first) in the interface language, for the map's layer."""
+    return {
+        field: {
+            "label": capfirst(Settlement._meta.get_field(field).verbose_name),
+            "values": [[value, str(value.label)] for value in values],
+        }
+        for field, values in Settlement.RESTORATION.items()
+    }
 
 
 @can_view("camp")
@@ -148,6 +173,13 @@ def settlement_popup(request, pk):
             "on_latest_list": settlement.on_latest_list,
             "last_listed": local_date(settlement.last_listed),
             "last_confirmed": local_date(settlement.last_confirmed),
+            "restoration": [
+                [
+                    capfirst(Settlement._meta.get_field(field).verbose_name),
+                    getattr(settlement, f"get_{field}_display")(),
+                ]
+                for field in Settlement.RESTORATION
+            ],
             "needs": selectors.needs_by_category(settlement.aid_requests.all()),
             "url": reverse("tables:settlement", args=[settlement.pcode]),
             "admin_url": admin_link(request, settlement),

@@ -162,6 +162,8 @@ def trends_config(found: dict, charts: dict, place) -> dict:
         **found,
         "charts": {name: {"title": str(title), "figures": figures} for name, (title, figures) in charts.items()},
         "labels": {name: str(label) for name, label in trends.FIGURE_LABELS.items()},
+        "restoration": trends.restoration_rows(found) if "statuses" in found else [],
+        "restoration_fields": [str(Settlement._meta.get_field(name).verbose_name) for name in Settlement.RESTORATION],
         "csv": csv_url,
     }
 
@@ -169,8 +171,9 @@ def trends_config(found: dict, charts: dict, place) -> dict:
 def trends_csv(request, found: dict, charts: dict, name: str):
     """One chart's data (?chart=...) as CSV."""
     chart = request.GET.get("chart", "people")
-    if chart not in (*charts, "progress"):
-        raise BadRequest(f"chart must be one of {', '.join((*charts, 'progress'))}")
+    offered = (*charts, "progress", *(["restoration"] if "statuses" in found else []))
+    if chart not in offered:
+        raise BadRequest(f"chart must be one of {', '.join(offered)}")
     header, rows = trends.chart_rows(found, chart, charts)
     return csv_response(f"aidtrack-{name}-{chart}.csv", header, rows)
 

@@ -14,10 +14,15 @@
   const shadeToggle = document.getElementById("show-shading");
   const measure = document.getElementById("area-measure");
   const areaLegend = document.getElementById("area-legend");
+  const restorationSelect = document.getElementById("restoration-field");
+  const restorationLegend = document.getElementById("restoration-legend");
+  // Worst to best, as Settlement.RESTORATION orders each field's values; "unknown" grey.
+  const STATUS_COLOURS = ["#c0262d", "#ee7411", "#1a9850", "#7d8794"];
   const RAMP = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]; // ColorBrewer Reds, 5 classes
   const NO_DATA = "#bdbdbd";
   const pageQuery = new URLSearchParams(location.search);
   if (["1", "2", "3"].includes(pageQuery.get("level"))) levelSelect.value = pageQuery.get("level");
+  if (pageQuery.get("restoration") in config.restoration) restorationSelect.value = pageQuery.get("restoration");
   if (pageQuery.get("shade") in config.measures) {
     measure.value = pageQuery.get("shade");
     shadeToggle.checked = true;
@@ -41,6 +46,10 @@
   const areas = L.geoJSON(null, { style: areaStyle, onEachFeature: areaEvents, attribution: config.areas_attribution }).addTo(map);
   const points = L.layerGroup().addTo(map);
   const camps = L.layerGroup().addTo(map);
+  const statuses = L.layerGroup().addTo(map);
+  const statusControl = L.control({ position: rtl ? "topleft" : "topright" });
+  statusControl.onAdd = () => restorationLegend;
+  statusControl.addTo(map);
   let index = null;
   let total = 0;
   let breaks = []; // upper bounds of the shading classes
@@ -176,6 +185,7 @@
     const query = new URLSearchParams(filterQuery());
     if (levelSelect.value !== "1") query.set("level", levelSelect.value);
     if (shading()) query.set("shade", shading());
+    if (restorationSelect.value) query.set("restoration", restorationSelect.value);
     const text = query.toString();
     history.replaceState(null, "", text ? "?" + text : location.pathname);
   }
@@ -267,6 +277,56 @@
     }
   }
 
+  function statusColour(field, value) {
+    const index = config.restoration[field].values.findIndex(([code]) => code === value);
+    return STATUS_COLOURS[Math.max(index, 0)];
+  }
+
+  function drawRestorationLegend(field, counts) {
+    restorationLegend.replaceChildren();
+    restorationLegend.hidden = !field;
+    if (!field) return;
+    restorationLegend.append(el("strong", null, config.restoration[field].label));
+    const list = el("ul");
+    for (const [code, label] of config.restoration[field].values) {
+      const item = el("li");
+      const mark = el("span", "swatch status");
+      mark.style.background = statusColour(field, code);
+      item.append(mark, el("span", null, interpolate("%s (%s)", [label, number(counts[code] || 0)])));
+      list.append(item);
+    }
+    restorationLegend.append(list);
+    restorationLegend.dataset.field = field;
+  }
+
+  // Settlements whose water, electricity or demining a list or staff reported, as diamonds over the rest.
+  async function loadRestoration() {
+    const field = restorationSelect.value;
+    statuses.clearLayers();
+    remember();
+    if (!field) return drawRestorationLegend(null);
+    const query = new URLSearchParams(filterQuery());
+    query.set("of", field);
+    const data = await getJSON(config.data.restoration + "?" + query);
+    if (field !== restorationSelect.value) return;
+    const counts = {};
+    for (const feature of data.features) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const value = feature.properties.v;
+      counts[value] = (counts[value] || 0) + 1;
+      const icon = L.divIcon({ className: "status-marker", iconSize: [12, 12], html: "<span></span>" });
+      const marker = L.marker([lat, lon], { icon: icon, zIndexOffset: 500, title: config.restoration[field].label });
+      marker.on("add", () => {
+        marker.getElement().firstChild.style.background = statusColour(field, value);
+        marker.getElement().dataset.value = value;
+      });
+      marker.on("click", () => openPopup("settlement", feature.id, [lat, lon]));
+      statuses.addLayer(marker);
+    }
+    drawRestorationLegend(field, counts);
+    restorationLegend.dataset.count = data.features.length;
+  }
+
   async function load() {
     const query = filterQuery();
     remember();
@@ -280,6 +340,7 @@
         getJSON(config.data.settlements + suffix),
         getJSON(config.data.camps + suffix),
         loadAreas(),
+        loadRestoration(),
       ]);
       if (mine !== loading) return; // a newer filter change has taken over
       index = new Supercluster({
@@ -306,6 +367,9 @@
     status.textContent = interpolate(gettext("The map data could not be loaded: %s"), [error.message]);
   }));
   shadeToggle.addEventListener("change", refreshAreas);
+  restorationSelect.addEventListener("change", () => loadRestoration().catch((error) => {
+    status.textContent = interpolate(gettext("The map data could not be loaded: %s"), [error.message]);
+  }));
   measure.addEventListener("change", () => { shadeToggle.checked = true; refreshAreas(); });
   window.AidTrack.map = map;
   load();

@@ -86,6 +86,7 @@
         [gettext("On the latest list"), data.on_latest_list ? gettext("yes") : gettext("no")],
         [gettext("Last listed"), data.last_listed],
         [gettext("Last confirmed"), data.last_confirmed],
+        ...(data.restoration || []),
       ]),
       needs(data.needs),
       links(data)
