@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+import dj_email_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -167,6 +168,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "settlements.alerts.context.unread_notices",
             ],
         },
     },
@@ -334,6 +336,45 @@ IMPORT_STALE_HOURS = envint("IMPORT_STALE_HOURS", 36)
 IMPORT_SLOT_MINUTES = envint("IMPORT_SLOT_MINUTES", 60)
 # A settlement whose figures no list has confirmed for longer than this is drawn as stale.
 STALE_AFTER_DAYS = envint("STALE_AFTER_DAYS", 7)
+# Mail, for the alert digests: EMAIL_URL (smtp://user:password@host:587/?tls=True, smtp+ssl://...,
+# console://) or the usual EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
+# EMAIL_USE_SSL. With neither and DEBUG on, mail is printed to the console.
+EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
+if EMAIL_URL:
+    _where = EMAIL_URL.split("@")[-1]  # never the password in a message
+    try:
+        _mail = dj_email_url.parse(EMAIL_URL)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"EMAIL_URL is not a mail URL ({exc}): ...@{_where}") from None
+    if "EMAIL_BACKEND" not in _mail:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must be an smtp://, smtp+tls://, smtp+ssl:// or console:// URL: {_where}"
+        )
+    globals().update({key: value for key, value in _mail.items() if value is not None})
+else:
+    EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+    EMAIL_PORT = envint("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.console.EmailBackend"
+        if DEBUG and "EMAIL_HOST" not in os.environ
+        else "django.core.mail.backends.smtp.EmailBackend"
+    )
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AidTrack <aidtrack@localhost>")
+# Links in e-mails point here (the address coordinators open AidTrack at).
+SITE_URL = envurl("SITE_URL", "http://127.0.0.1:8000", ("http", "https")).rstrip("/")
+# Alerts: a figure "jumped" when a list changes it by ALERT_JUMP_PERCENT or more (each subscriber may
+# choose their own) and by at least ALERT_JUMP_MINIMUM (so 2 -> 4 people is no jump); each digest
+# lists at most ALERT_DIGEST_ITEMS notices of each kind, the rest counted and in the app.
+ALERT_JUMP_PERCENT = envint("ALERT_JUMP_PERCENT", 50)
+ALERT_JUMP_MINIMUM = envint("ALERT_JUMP_MINIMUM", 10)
+ALERT_DIGEST_ITEMS = envint("ALERT_DIGEST_ITEMS", 20)
+# The Celery queue the digest e-mails go to (empty: the default queue).
+ALERTS_QUEUE = os.environ.get("ALERTS_QUEUE", "")
 # Who does what where: deliveries of one category to one place by two organisations less than
 # PRESENCE_OVERLAP_DAYS apart overlap; open needs of priority PRESENCE_PRIORITY (3, high) or above in
 # an area where no organisation pledged or delivered make it an uncovered area.
@@ -362,7 +403,7 @@ CELERY_TASK_TIME_LIMIT = min(30 * 60, CELERY_VISIBILITY_TIMEOUT * 5 // 6)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 5 // 6
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_IMPORTS = ["aidtrack.health", "aidtrack.logs", "settlements.exports.tasks"]
+CELERY_IMPORTS = ["aidtrack.health", "aidtrack.logs", "settlements.exports.tasks", "settlements.alerts.tasks"]
 CELERY_HEARTBEAT_INTERVAL = 30
 CELERY_BEAT_SCHEDULE = {
     "celery-heartbeat": {

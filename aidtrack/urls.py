@@ -4,7 +4,14 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from aidtrack.health import healthz
-from settlements.urls import export_patterns, import_patterns, map_patterns, presence_patterns, table_patterns
+from settlements.urls import (
+    alert_patterns,
+    export_patterns,
+    import_patterns,
+    map_patterns,
+    presence_patterns,
+    table_patterns,
+)
 from settlements.views.dashboard import dashboard, trends_csv
 from settlements.views.language import switch_language
 
@@ -19,6 +26,7 @@ urlpatterns = [
     path("map/", include((map_patterns, "map"))),
     path("exports/", include((export_patterns, "exports"))),
     path("presence/", include((presence_patterns, "presence"))),
+    path("notices/", include((alert_patterns, "alerts"))),
     path("api/", include(("settlements.api.urls", "api"))),
     path("", include((table_patterns, "tables"))),
 ]

@@ -524,5 +524,6 @@ class ReviewItemAdmin(admin.ModelAdmin):
 
 
 # Admin pages of the app's subpackages.
+from settlements.alerts import admin as alerts_admin  # noqa: E402, F401
 from settlements.coordination import admin as coordination_admin  # noqa: E402, F401
 from settlements.corrections import admin as corrections_admin  # noqa: E402, F401

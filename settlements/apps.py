@@ -15,6 +15,7 @@ class SettlementsConfig(AppConfig):
 
     def ready(self):
         from settlements import signals  # noqa: F401  (connects the login handler)
+        from settlements.alerts import receivers  # noqa: F401  (alerts after each import)
 
         # Model permissions exist only after migrate, so the role groups follow them.
         post_migrate.connect(_create_roles, sender=self, dispatch_uid="settlements.create_roles")

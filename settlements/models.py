@@ -976,6 +976,7 @@ class UserPreference(models.Model):
 
 
 # Models of the settlements app that live in their own subpackages.
+from settlements.alerts.models import Notice, Subscription  # noqa: E402, F401
 from settlements.coordination.models import Pledge  # noqa: E402
 from settlements.corrections.models import FigureConflict, FigureCorrection  # noqa: E402, F401
 from settlements.exports.models import ExportJob  # noqa: E402, F401

@@ -6,7 +6,7 @@ and conflicts with corrected figures, and starts imports; enters aid requests, p
 deliveries, and changes its organisations' details, for the organisations it belongs to only
 (settlements.rights); never deletes a settlement and never manages users.
 Manager: what staff do, for every organisation and for records with none (the daily list's needs);
-adds organisations and decides who belongs to which.
+adds organisations and decides who belongs to which; is mailed every failed or late import (an operator).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -30,7 +30,12 @@ STAFF_RIGHTS = {
     "figureconflict": ["view", "change"],
     "importrun": ["run_import"],
 }
-MANAGER_RIGHTS = {**STAFF_RIGHTS, "organization": ["view", "add", "change", "edit_every_organization"]}
+MANAGER_RIGHTS = {
+    **STAFF_RIGHTS,
+    "organization": ["view", "add", "change", "edit_every_organization"],
+    # Operators: told of every failed or late import, whatever they subscribed to.
+    "subscription": ["receive_operator_alerts"],
+}
 
 
 def _codenames(rights: dict[str, list[str]]) -> set[str]:

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from settlements.models import PCODE_PATTERN
-from settlements.views import exports, imports, maps, presence, tables
+from settlements.views import alerts, exports, imports, maps, presence, tables
 
 
 class PcodeConverter:
@@ -53,4 +53,10 @@ export_patterns = [
 presence_patterns = [
     path("", presence.presence_page, name="page"),
     path("areas.geojson", presence.presence_areas, name="areas"),
+]
+
+alert_patterns = [
+    path("", alerts.notice_list, name="list"),
+    path("read/", alerts.mark_all_read, name="read"),
+    path("settings/", alerts.subscription, name="subscription"),
 ]

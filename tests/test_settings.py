@@ -61,6 +61,9 @@ def test_debug_is_off_unless_set():
         ({"DEBUG": "1", "DB_CONN_MAX_AGE": "sixty"}, "DB_CONN_MAX_AGE must be an integer"),
         ({"DEBUG": "1", "SETTLEMENT_LIST_URL": "ftp://example.org/list.csv"}, "SETTLEMENT_LIST_URL must be"),
         ({"DEBUG": "1", "CSRF_TRUSTED_ORIGINS": "aidtrack.example.org"}, "CSRF_TRUSTED_ORIGINS entries must"),
+        ({"DEBUG": "1", "EMAIL_URL": "ftp://mail.example.org"}, "EMAIL_URL must be an smtp://"),
+        ({"DEBUG": "1", "EMAIL_URL": "smtp://u:secret@mail.example.org:none"}, "EMAIL_URL is not a mail URL"),
+        ({"DEBUG": "1", "SITE_URL": "aidtrack.example.org"}, "SITE_URL must be a http/https URL"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(env, message):
@@ -69,6 +72,37 @@ def test_a_bad_value_stops_start_up_naming_the_variable(env, message):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+def test_mail_settings_come_from_one_email_url_or_the_usual_variables():
+    names = ["EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_USE_TLS", "EMAIL_USE_SSL"]
+    code = f"import aidtrack.settings as s; print('|'.join(str(getattr(s, n)) for n in {names!r}))"
+
+    def mail(**env):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("EMAIL_")}
+        clean.update(DEBUG="1", **env)
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().split("|")
+
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    assert mail(EMAIL_URL="smtp://aid:pw@mail.example.org:587/?tls=True") == [
+        smtp,
+        "mail.example.org",
+        "587",
+        "aid",
+        "True",
+        "False",
+    ]
+    assert mail(EMAIL_HOST="relay.example.org", EMAIL_PORT="465", EMAIL_USE_SSL="yes") == [
+        smtp,
+        "relay.example.org",
+        "465",
+        "",
+        "False",
+        "True",
+    ]
+    assert mail()[0] == "django.core.mail.backends.console.EmailBackend"  # DEBUG on and nothing set
 
 
 def test_production_starts_with_a_real_secret_key():

@@ -204,14 +204,15 @@ def test_table_pages_run_a_fixed_number_of_queries(coordinator_client, django_as
         request = factories.aid_request(settlement=settlement)
         factories.delivery(request, "1")
         factories.aid_request(camp=camp, category="water", quantity=1)
-    # session, user, two permission queries; then count, the page's keys, its rows, totals and the
-    # filter form's three lists (governorates, districts, sub-districts); requests also fetch the
-    # page's deliveries in one query and total in two (tonnes, open requests).
-    with django_assert_num_queries(11):
+    # session, user, two permission queries; then count, the page's keys, its rows, totals, the
+    # filter form's three lists (governorates, districts, sub-districts) and the unread notices in
+    # the navigation; requests also fetch the page's deliveries in one query and total in two
+    # (tonnes, open requests).
+    with django_assert_num_queries(12):
         coordinator_client.get(reverse("tables:settlements"), {"category": "food"})
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         coordinator_client.get(reverse("tables:camps"))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         coordinator_client.get(reverse("tables:requests"))
 
 

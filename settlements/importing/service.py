@@ -29,6 +29,7 @@ from settlements.importing.columns import RowParser, map_columns, missing_identi
 from settlements.importing.fetch import FetchError, SourceRefused, fetch
 from settlements.importing.matcher import RowMatcher, RowOutcome
 from settlements.importing.readers import ListFormatError, date_in, read_table
+from settlements.importing.signals import import_finished
 from settlements.models import (
     AidRequest,
     ImportRun,
@@ -86,7 +87,7 @@ def import_from_source(source: str, **options) -> ImportResult:
         content = fetch(source, queued=queued)
     except (FetchError, SourceRefused) as exc:
         if not options.get("dry_run"):
-            ImportRun.objects.create(
+            failed = ImportRun.objects.create(
                 source=source[:500],
                 trigger=options.get("trigger", ImportRun.Trigger.COMMAND),
                 triggered_by=options.get("user"),
@@ -95,6 +96,7 @@ def import_from_source(source: str, **options) -> ImportResult:
                 error=str(exc),
                 finished_at=timezone.now(),
             )
+            _announce(failed)
         raise
     return import_list(content, source=source, **options)
 
@@ -323,6 +325,7 @@ def _finish(result: ImportResult, status: str, error: str) -> ImportResult:
     run.status, run.error, run.finished_at = status, error, timezone.now()
     if not result.dry_run:
         run.save()
+        _announce(run)
     counts = run.counts()
     with import_run_context(run.pk):
         log.log(
@@ -335,6 +338,13 @@ def _finish(result: ImportResult, status: str, error: str) -> ImportResult:
             extra={"status": status, "counts": counts},
         )
     return result
+
+
+def _announce(run: ImportRun) -> None:
+    """Once committed, tell whoever listens (alerts) that the run succeeded or failed. A listener's
+    error is logged (django.dispatch, with its traceback) and never fails the import."""
+    if run.status in (ImportRun.Status.SUCCEEDED, ImportRun.Status.FAILED):
+        transaction.on_commit(lambda: import_finished.send_robust(sender=ImportRun, run=run))
 
 
 # --- what changes --------------------------------------------------------------------------
