@@ -14,9 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     STATIC_ROOT=/app/var/static
 
-# postgresql-client: pg_dump and pg_restore for backup_database and restore_database.
+# postgresql-client: pg_dump and pg_restore for backup_database and restore_database; Pango: the
+# situation report's PDF (WeasyPrint).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gdal-bin libgeos-c1v5 libproj25 gettext curl postgresql-client \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

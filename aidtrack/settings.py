@@ -520,6 +520,9 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
         "celery.worker.strategy": {"level": "WARNING"},
+        # WeasyPrint and fontTools narrate every report they print; their warnings still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 # Celery workers log through the configuration above, not a root logger of their own.

@@ -14,6 +14,7 @@ from settlements.urls import (
 )
 from settlements.views.dashboard import dashboard, trends_csv
 from settlements.views.language import switch_language
+from settlements.views.reports import sitrep
 
 urlpatterns = [
     path("", dashboard, name="home"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("exports/", include((export_patterns, "exports"))),
     path("presence/", include((presence_patterns, "presence"))),
     path("notices/", include((alert_patterns, "alerts"))),
+    path("reports/sitrep/", sitrep, name="sitrep"),
     path("api/", include(("settlements.api.urls", "api"))),
     path("", include((table_patterns, "tables"))),
 ]

@@ -3,7 +3,8 @@
 # Safe to repeat: it installs only what is missing and starts only what is stopped.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-15-postgis-3 redis-server gdal-bin libgeos-c1v5 libproj25 chromium gettext)
+PACKAGES=(postgresql-15 postgresql-15-postgis-3 redis-server gdal-bin libgeos-c1v5 libproj25 chromium gettext
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -1,11 +1,16 @@
+import email
+import email.policy
 import os
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 import redis
+from aiosmtpd.controller import Controller
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,3 +212,46 @@ def published_list():
     yield f"http://127.0.0.1:{server.server_address[1]}/settlement-list-2017-09-11.csv"
     server.shutdown()
     server.server_close()
+
+
+# --- mail: a real SMTP server in the test process -----------------------------------------------
+
+
+class Inbox:
+    """An SMTP server's mailbox: every message it accepted, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted"
+
+    def wait(self, count: int, timeout: float = 60) -> list:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.messages
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on a loopback port, and AidTrack's mail settings pointed at it."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.SITE_URL = "https://aidtrack.example.org"
+    settings.ALERTS_QUEUE = f"alerts-{uuid.uuid4().hex[:8]}"  # nobody consumes it unless a test starts a worker
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()

@@ -2,15 +2,9 @@
 e-mail through a real SMTP server (aiosmtpd, in the test process), in each user's language."""
 
 import datetime
-import email
-import email.policy
-import socket
-import time
-import uuid
 from decimal import Decimal
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
@@ -22,53 +16,13 @@ from settlements.importing.service import import_list
 from settlements.models import AdminArea, ImportRun, Pledge, UserPreference
 from settlements.roles import COORDINATOR, MANAGER
 from tests import factories
-from tests.conftest import start_celery_worker, stop
+from tests.conftest import free_port, start_celery_worker, stop
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "Governorate,Settlement,P-code,Population,Food need (t)"
 FIRST = ["Homs,Qaryatein,C2663,1000,5", "Homs,Hawarin,C2664,800,2", "Hama,Oqeirbat,C3315,900,1"]
 SECOND = ["Homs,Qaryatein,C2663,2000,5", "Homs,Bado,C2600,300,1", "Hama,Oqeirbat,C3315,5000,1"]
-
-
-class Inbox:
-    """An SMTP server's mailbox: every message it accepted, parsed."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 Message accepted"
-
-    def wait(self, count: int, timeout: float = 60) -> list:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.1)
-        return self.messages
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server on a loopback port, and AidTrack's mail settings pointed at it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.SITE_URL = "https://aidtrack.example.org"
-    settings.ALERTS_QUEUE = f"alerts-{uuid.uuid4().hex[:8]}"  # nobody consumes it unless a test starts a worker
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
 
 
 def a_list(day: str, rows, capture) -> ImportRun:

@@ -29,4 +29,4 @@ class SubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = Subscription
-        fields = ["areas", "categories", "jump_percent", "after_import", "every_morning", "active"]
+        fields = ["areas", "categories", "jump_percent", "after_import", "every_morning", "weekly_report", "active"]

@@ -39,6 +39,11 @@ class Subscription(models.Model):
     )
     after_import = models.BooleanField(_("e-mail after each import"), default=True)
     every_morning = models.BooleanField(_("e-mail each morning"), default=True)
+    weekly_report = models.BooleanField(
+        _("weekly situation report"),
+        default=False,
+        help_text=_("Each Monday, last week's report of each area (PDF), by e-mail."),
+    )
     active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

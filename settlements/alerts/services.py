@@ -188,6 +188,11 @@ def notices_each_morning(today=None) -> set[int]:
     return _record(notices)
 
 
+def weekly_report_subscribers() -> list[int]:
+    found = subscriptions().filter(weekly_report=True).exclude(user__email="")
+    return sorted(found.values_list("user", flat=True))
+
+
 def users_with_unsent_notices() -> set[int]:
     return set(Notice.objects.filter(emailed_at=None).values_list("user", flat=True).distinct())
 
@@ -220,7 +225,15 @@ def mark_read(user, ids=None) -> int:
 
 @transaction.atomic
 def save_subscription(
-    *, user, areas, categories, jump_percent: int, after_import: bool, every_morning: bool, active: bool
+    *,
+    user,
+    areas,
+    categories,
+    jump_percent: int,
+    after_import: bool,
+    every_morning: bool,
+    active: bool,
+    weekly_report: bool = False,
 ):
     """A user's own alert subscription, created or changed."""
     subscription, _created = Subscription.objects.update_or_create(
@@ -230,6 +243,7 @@ def save_subscription(
             "jump_percent": jump_percent,
             "after_import": after_import,
             "every_morning": every_morning,
+            "weekly_report": weekly_report,
             "active": active,
         },
     )

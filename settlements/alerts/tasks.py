@@ -35,6 +35,29 @@ def alerts_every_morning() -> dict:
     return {"notified": len(users), "mailed": len(recipients)}
 
 
+@shared_task(
+    name="settlements.send_weekly_report",
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=300,
+    retry_backoff_max=6 * 3600,
+    max_retries=6,
+)
+def send_weekly_report(user_id: int) -> int:
+    from settlements.reports.services import send_weekly_report as send
+
+    return send(user_id)
+
+
+@shared_task(name="settlements.weekly_reports")
+def weekly_reports() -> dict:
+    """Beat, each Monday: one task per subscriber who asked for the weekly situation report."""
+    users = services.weekly_report_subscribers()
+    for user_id in users:
+        send_weekly_report.apply_async(args=[user_id], queue=settings.ALERTS_QUEUE or None)
+    return {"queued": len(users)}
+
+
 def queue_digests(users) -> int:
     """One digest task per user. With the broker down the notices stay unsent, in the app, and the
     next morning's digest carries them."""

@@ -22,3 +22,9 @@ AREA_PATHS = {
 def path(target: str, level: int) -> str:
     """The path from a settlement or camp to its area of `level` (1, 2 or 3)."""
     return AREA_PATHS[target][LEVEL_FILTERS[level]]
+
+
+def chosen_area(filterset):
+    """The most specific area a filter set's parameters chose (sub-district, district, governorate), or None."""
+    chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
+    return next((chosen[name] for name in reversed(LEVEL_FILTERS.values()) if chosen.get(name)), None)

@@ -14,7 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from settlements import selectors
-from settlements.areas.levels import LEVEL_FILTERS
+from settlements.areas.levels import LEVEL_FILTERS, chosen_area
 from settlements.areas.selectors import MEASURES, areas_geojson
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import AidRequest, Camp, Settlement
@@ -52,6 +52,7 @@ def map_config(request) -> dict:
             "camp": reverse("map:camp-popup", args=[0]),
         },
         "table": reverse("tables:settlements"),
+        "report": reverse("sitrep"),
         "requests_table": reverse("tables:requests"),
         "staff": request.user.has_perm("settlements.change_settlement"),
     }
@@ -135,8 +136,7 @@ def area_shapes(request):
     level = area_level(request)
     requests = filtered(AidRequestFilterSet, request, AidRequest.objects.all())
     settlements = filtered(SettlementFilterSet, request, Settlement.objects.all())
-    chosen = requests.form.cleaned_data
-    within = next((chosen[name] for name in ("sub_district", "district", "governorate") if chosen.get(name)), None)
+    within = chosen_area(requests)
 
     def build():
         return areas_geojson(level, requests.qs, settlements.qs, within)

@@ -45,7 +45,7 @@
   L.control.attribution({ position: rtl ? "bottomleft" : "bottomright" }).addTo(map);
   map.fitBounds(config.bounds);
   if (config.tiles.url) L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution }).addTo(map);
-  fetch(config.data.governorates, { credentials: "same-origin" })
+  fetch(config.data.areas, { credentials: "same-origin" })
     .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
     .then((areas) => {
       const most = Math.max(1, ...areas.features.map((f) => f.properties.open));

@@ -9,6 +9,7 @@
   const form = document.querySelector("[data-filters]");
   const status = document.getElementById("map-status");
   const tableLink = document.getElementById("show-in-table");
+  const reportLink = document.getElementById("show-report");
   const campToggle = document.getElementById("show-camps");
   const levelSelect = document.getElementById("area-level");
   const shadeToggle = document.getElementById("show-shading");
@@ -331,6 +332,7 @@
     const query = filterQuery();
     remember();
     tableLink.href = config.table + (query ? "?" + query : "");
+    reportLink.href = config.report + (query ? "?" + query : "");
     status.textContent = gettext("Loading…");
     delete status.dataset.shown;
     const mine = (loading = Symbol("load"));

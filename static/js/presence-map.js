@@ -44,7 +44,7 @@
     }).bindTooltip(tooltip(p));
   }
 
-  Promise.all([getJSON(config.data.governorates), getJSON(config.presence)])
+  Promise.all([getJSON(config.data.areas), getJSON(config.presence)])
     .then(([outlines, presence]) => {
       L.geoJSON(outlines, { style: { color: "#7a8793", weight: 1, fill: false }, interactive: false }).addTo(map);
       const layer = L.geoJSON(presence, { pointToLayer: marker }).addTo(map);
