@@ -168,3 +168,17 @@ def test_the_weekly_reports_are_on_the_schedule_staff_edit():
     task = PeriodicTask.objects.get(name="Send the weekly situation reports")
     assert task.task == "settlements.weekly_reports"
     assert (task.crontab.day_of_week, task.crontab.hour, str(task.crontab.timezone)) == ("1", "8", "Asia/Damascus")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.org/style.css", "file:///etc/passwd", "file:///work/static/../../etc/passwd", "data:,x"]
+)
+def test_printing_a_report_reads_nothing_but_aidtracks_static_files(url):
+    from settlements.reports.pdf import _fetcher_class
+
+    fetcher = _fetcher_class()()
+    with pytest.raises(ValueError, match="only AidTrack's static files"):
+        fetcher.fetch(url)
+    stylesheet = fetcher.fetch("file:///static/css/sitrep.css")
+    assert stylesheet.read().startswith(b"/* The situation report")
+    stylesheet.close()
