@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from settlements.demo import load_demo_data
 from settlements.importing.service import import_list
@@ -36,7 +37,7 @@ def test_districts_shade_by_a_chosen_figure_with_a_legend_and_lead_to_their_tabl
     load_demo_data()
     qaryatein = factories.settlement("C2663")
     food = factories.aid_request(settlement=qaryatein, quantity=100)
-    factories.delivery(food, "30", delivered_on=datetime.date.today() - datetime.timedelta(days=3))
+    factories.delivery(food, "30", delivered_on=timezone.localdate() - datetime.timedelta(days=3))
     factories.user(role=COORDINATOR, username="rana")
     log_in(page, live_server, "rana", then="/map/")
     if language == "ar":

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from settlements import services
 from settlements.importing.service import import_list
@@ -54,7 +55,7 @@ def test_a_figure_staff_corrected_is_marked_on_the_day_they_did(qaryatein):
 
     corrections = settlement_trends(qaryatein)["corrections"]
 
-    assert corrections == [{"field": "population", "value": 1700, "date": datetime.date.today(), "by": "amal"}]
+    assert corrections == [{"field": "population", "value": 1700, "date": timezone.localdate(), "by": "amal"}]
 
 
 def test_tonnes_requested_and_delivered_add_up_over_time(qaryatein):
@@ -66,7 +67,7 @@ def test_tonnes_requested_and_delivered_add_up_over_time(qaryatein):
 
     progress = settlement_trends(qaryatein)["progress"]
 
-    entered = food.created_at.date()
+    entered = timezone.localdate(food.created_at)  # days are Damascus days, as the lists' are
     assert progress["dates"] == sorted({entered, datetime.date(2017, 9, 20), datetime.date(2017, 9, 25)})
     # 100 t entered by staff, 3.5 t of food the first list asked for; not the cancelled or the kits
     assert progress["requested"][-1] == 103.5 and progress["delivered"][-1] == 50
@@ -94,7 +95,7 @@ def test_the_api_gives_a_settlements_trends(qaryatein):
     assert body["dates"] == ["2017-09-11", "2017-09-14"]
     assert body["figures"]["population"] == [1000.0, 1500.0]
     # the first list's food need became a request the day it was imported
-    assert body["progress"] == {"dates": [datetime.date.today().isoformat()], "requested": [3.5], "delivered": [0.0]}
+    assert body["progress"] == {"dates": [timezone.localdate().isoformat()], "requested": [3.5], "delivered": [0.0]}
     assert api_client(None).get(f"/api/settlements/{qaryatein.pk}/trends/").status_code == 401
 
 
@@ -117,7 +118,7 @@ def test_the_charts_draw_in_the_browser(page, live_server, gazetteer, language):
     qaryatein.population = 1700  # staff correct the list's figure: a ring on the day they did
     services.save_record(obj=qaryatein, user=factories.user(role=STAFF, username="amal"))
     food = factories.aid_request(settlement=qaryatein, quantity=Decimal("100"))
-    factories.delivery(food, "30", delivered_on=datetime.date.today())
+    factories.delivery(food, "30", delivered_on=timezone.localdate())
     factories.user(role=COORDINATOR, username="rania")
     log_in(page, live_server, "rania", then=reverse("tables:settlement", args=["C2663"]))
     if language == "ar":
@@ -174,7 +175,7 @@ def test_each_week_sums_tonnes_requested_delivered_and_pledged(gazetteer):
 
     by_week = {w["week"]: w for w in weeks}
     assert by_week["2017-09-11"]["delivered"] == 30 and by_week["2017-09-18"]["delivered"] == 20
-    this_week = by_week[(datetime.date.today() - datetime.timedelta(days=datetime.date.today().weekday())).isoformat()]
+    this_week = by_week[(timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())).isoformat()]
     assert (this_week["requested"], this_week["pledged"]) == (100, 25)  # Aleppo's 7 t filtered out
 
 
@@ -226,8 +227,8 @@ def test_a_camps_population_as_staff_recorded_it_and_its_tonnes_over_time(gazett
     people = coordinator_client.get(reverse("tables:camp-trends", args=[camp.pk]), {"chart": "people"})
     page = coordinator_client.get(reverse("tables:camp", args=[camp.pk]))
 
-    assert found["dates"] == [datetime.date(2017, 9, 1), datetime.date.today()]
+    assert found["dates"] == [datetime.date(2017, 9, 1), timezone.localdate()]
     assert found["figures"]["population"] == [50000, 42000]
     assert found["progress"]["requested"][-1] == 700 and found["progress"]["delivered"][-1] == 180
-    assert people.content.decode().splitlines()[1:] == ["2017-09-01,50000", f"{datetime.date.today()},42000"]
+    assert people.content.decode().splitlines()[1:] == ["2017-09-01,50000", f"{timezone.localdate()},42000"]
     assert 'id="trends-data"' in page.content.decode()

@@ -12,6 +12,7 @@ from itertools import accumulate
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate, TruncWeek
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from settlements.caching import cached
@@ -68,7 +69,7 @@ def settlement_trends(settlement) -> dict:
         {
             "field": correction.field,
             "value": _number(correction.value),
-            "date": correction.corrected_at.date(),
+            "date": timezone.localdate(correction.corrected_at),
             "by": str(correction.corrected_by or ""),
         }
         for correction in corrections_of(settlement)
@@ -101,7 +102,7 @@ def camp_trends(camp) -> dict:
     camp's edit history, the last figure of each day) and the tonnes requested and delivered."""
     by_date = {}
     for record in camp.history.order_by("history_date").only("history_date", "population"):
-        by_date[record.history_date.date()] = record.population
+        by_date[timezone.localdate(record.history_date)] = record.population
     dates = sorted(by_date)
     figures = {name: [None] * len(dates) for name in FIGURE_LABELS}
     figures["population"] = [by_date[day] for day in dates]
