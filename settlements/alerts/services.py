@@ -216,11 +216,9 @@ def unread_count(user) -> int:
     return Notice.objects.filter(user=user, read_at=None).count()
 
 
-def mark_read(user, ids=None) -> int:
-    notices = Notice.objects.filter(user=user, read_at=None)
-    if ids is not None:
-        notices = notices.filter(pk__in=ids)
-    return notices.update(read_at=timezone.now())
+def mark_read(user) -> int:
+    """Every unread notice of the user, read now; returns how many."""
+    return Notice.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
 
 
 @transaction.atomic
@@ -268,9 +266,18 @@ def sections(notices, *, limit: int | None = None, site: str = "") -> list[dict]
         if not found:
             continue
         shown = found[:limit] if limit else found
-        items = [{"notice": n, "text": describe(n), "url": site + link(n)} for n in shown]
+        items = [notice_item(n, site) for n in shown]
         groups.append({"kind": kind, "title": str(label), "items": items, "total": len(found)})
     return groups
+
+
+# What describing and linking a notice reads.
+NOTICE_RELATED = ["settlement__governorate", "request__settlement", "request__camp", "import_run"]
+
+
+def notice_item(notice: Notice, site: str = "") -> dict:
+    """A notice with its line in the active language and its link (absolute with `site`)."""
+    return {"notice": notice, "text": describe(notice), "url": site + link(notice)}
 
 
 def subject(groups: list[dict]) -> str:
@@ -289,7 +296,7 @@ def send_digest(user_id: int) -> int:
     pending = list(
         Notice.objects.filter(user=user, emailed_at=None)
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("settlement__governorate", "request__settlement", "request__camp", "import_run")
+        .select_related(*NOTICE_RELATED)
         .order_by("happened_on", "pk")
     )
     if not pending:

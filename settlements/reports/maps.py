@@ -62,12 +62,9 @@ def area_map(outline_areas, shaded, figures: dict, measure: str, points) -> dict
     # A degree of longitude is shorter than one of latitude by cos(latitude): so it looks right.
     height = WIDTH * (north - south) / ((east - west) * math.cos(math.radians((north + south) / 2)))
     scale_x, scale_y = WIDTH / (east - west), height / (north - south)
-    values = [figures.get(pcode, {}).get(measure) or 0 for _, pcode, _ in _paths(shaded)]
-    bounds = classes(values)
-    fills = [
-        {"pcode": pcode, "d": path, "fill": colour(figures.get(pcode, {}).get(measure) or 0, bounds)}
-        for _, pcode, path in _paths(shaded)
-    ]
+    shaded_paths = [(pcode, path, figures.get(pcode, {}).get(measure) or 0) for _, pcode, path in _paths(shaded)]
+    bounds = classes([value for _, _, value in shaded_paths])
+    fills = [{"pcode": pcode, "d": path, "fill": colour(value, bounds)} for pcode, path, value in shaded_paths]
     outlines = [{"pcode": pcode, "d": path} for _, pcode, path in _paths(outline_areas)]
     dots = [
         {"x": round((point.x - west) * scale_x, 1), "y": round((north - point.y) * scale_y, 1)}

@@ -67,21 +67,25 @@ def _new_requests(requests, period: Period) -> int:
     return requests.filter(created_at__date__range=(period.start, period.end)).count()
 
 
-def changes_since(requests, settlements, period: Period) -> list[dict]:
-    """This period against the one before it: what was added to and dropped from the lists, new
-    requests, and what was delivered."""
-    now, before = period, period.before()
-    rows = []
-    for label, measure in (
-        (MEASURE_LABELS["added"], lambda p: _list_changes(settlements, p)[ListChange.Kind.ADDED]),
-        (MEASURE_LABELS["dropped"], lambda p: _list_changes(settlements, p)[ListChange.Kind.REMOVED]),
-        (MEASURE_LABELS["requests"], lambda p: _new_requests(requests, p)),
-        (MEASURE_LABELS["deliveries"], lambda p: _delivered(requests, p)["count"]),
-        (MEASURE_LABELS["tonnes"], lambda p: _delivered(requests, p)["tonnes"]),
-    ):
-        this, last = measure(now), measure(before)
-        rows.append({"label": label, "now": this, "before": last, "change": this - last})
-    return rows
+def period_figures(requests, settlements, period: Period) -> dict:
+    """What happened in one period: settlements the lists added and dropped, new requests, deliveries."""
+    changes = _list_changes(settlements, period)
+    delivered = _delivered(requests, period)
+    return {
+        "added": changes[ListChange.Kind.ADDED],
+        "dropped": changes[ListChange.Kind.REMOVED],
+        "requests": _new_requests(requests, period),
+        "deliveries": delivered["count"],
+        "tonnes": delivered["tonnes"],
+    }
+
+
+def changes_since(now: dict, before: dict) -> list[dict]:
+    """This period's figures (`period_figures`) against the period before it."""
+    return [
+        {"label": label, "now": now[name], "before": before[name], "change": now[name] - before[name]}
+        for name, label in MEASURE_LABELS.items()
+    ]
 
 
 def situation_report(requests, settlements, period: Period, area: AdminArea | None) -> Sitrep:
@@ -92,7 +96,8 @@ def situation_report(requests, settlements, period: Period, area: AdminArea | No
     children = areas_within(level, area)
     totals = area_figures(1, requests, settlements)
     headline = {name: sum(found[name] for found in totals.values()) for name in ADDITIVE}
-    headline["delivered"] = _delivered(requests, period)
+    now, before = period_figures(requests, settlements, period), period_figures(requests, settlements, period.before())
+    headline["delivered"] = {"count": now["deliveries"], "tonnes": now["tonnes"]}
     headline["people_in_camps"] = (
         Camp.objects.filter(pk__in=requests.values("camp_id"), status=Camp.Status.OPEN).aggregate(n=Sum("population"))[
             "n"
@@ -124,7 +129,7 @@ def situation_report(requests, settlements, period: Period, area: AdminArea | No
         map=area_map(outline, children, figures, MAP_MEASURE, settlements.filter(on_latest_list=True)),
         lists=in_period,
         weeks=weeks,
-        changes=changes_since(requests, settlements, period),
+        changes=changes_since(now, before),
         sources=list(sources.order_by("list_date")),
     )
 

@@ -17,17 +17,12 @@ PER_PAGE = 50
 
 @login_required
 def notice_list(request):
-    notices = Notice.objects.filter(user=request.user).select_related(
-        "settlement__governorate", "request__settlement", "request__camp", "import_run"
-    )
+    notices = Notice.objects.filter(user=request.user).select_related(*services.NOTICE_RELATED)
     page = Paginator(notices, PER_PAGE).get_page(request.GET.get("page"))
-    items = [{"notice": n, "text": services.describe(n), "url": services.link(n)} for n in page]
-    subscription = Subscription.objects.filter(user=request.user).first()
     context = {
         "page": page,
-        "items": items,
-        "subscription": subscription,
-        "unread": services.unread_count(request.user),
+        "items": [services.notice_item(notice) for notice in page],
+        "subscription": Subscription.objects.filter(user=request.user).first(),
     }
     return render(request, "alerts/notices.html", context)
 
