@@ -334,6 +334,11 @@ IMPORT_STALE_HOURS = envint("IMPORT_STALE_HOURS", 36)
 # A scheduled import finding one that succeeded this many minutes ago or less is the same slot sent
 # twice (two beats): it is recorded as skipped.
 IMPORT_SLOT_MINUTES = envint("IMPORT_SLOT_MINUTES", 60)
+# Two sources' lists this many days apart or closer that give a settlement different figures disagree.
+SOURCE_DISAGREEMENT_DAYS = envint("SOURCE_DISAGREEMENT_DAYS", 7)
+# Rows the upload page shows before staff map the columns; how long an uploaded list waits for them.
+IMPORT_PREVIEW_ROWS = envint("IMPORT_PREVIEW_ROWS", 10)
+IMPORT_PREVIEW_MINUTES = envint("IMPORT_PREVIEW_MINUTES", 120)
 # A settlement whose figures no list has confirmed for longer than this is drawn as stale.
 STALE_AFTER_DAYS = envint("STALE_AFTER_DAYS", 7)
 # Mail, for the alert digests: EMAIL_URL (smtp://user:password@host:587/?tls=True, smtp+ssl://...,

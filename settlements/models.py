@@ -708,6 +708,7 @@ class ImportRun(models.Model):
     """One attempt to import a daily list: what was read, what came of it, and why it failed if it did."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         SUCCEEDED = "succeeded", _("succeeded")
         UNCHANGED = "unchanged", _("unchanged")
@@ -719,7 +720,15 @@ class ImportRun(models.Model):
         COMMAND = "command", _("command line")
         STAFF = "staff", _("staff (Import now)")
 
-    source = models.CharField(_("source"), max_length=500)
+    source = models.CharField(_("read from"), max_length=500, help_text=_("The file or URL the list was read from."))
+    list_source = models.ForeignKey(
+        "settlements.ListSource",
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="runs",
+    )
     format = models.CharField(_("format"), max_length=10, blank=True)
     list_date = models.DateField(_("list date"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
@@ -786,9 +795,13 @@ class ImportRun(models.Model):
 
 
 class ListSnapshot(models.Model):
-    """What one day's list said: one entry per row. Re-importing a date replaces its snapshot."""
+    """What one source's list of one day said: one entry per row. Re-importing that source's list
+    of that date replaces its snapshot."""
 
-    list_date = models.DateField(_("list date"), unique=True)
+    list_source = models.ForeignKey(
+        "settlements.ListSource", verbose_name=_("source"), on_delete=models.PROTECT, related_name="snapshots"
+    )
+    list_date = models.DateField(_("list date"))
     import_run = models.ForeignKey(
         ImportRun, verbose_name=_("import run"), on_delete=models.PROTECT, related_name="snapshots"
     )
@@ -799,8 +812,9 @@ class ListSnapshot(models.Model):
     class Meta:
         verbose_name = _("daily list")
         verbose_name_plural = _("daily lists")
-        ordering = ["-list_date"]
+        ordering = ["-list_date", "list_source"]
         get_latest_by = "list_date"
+        constraints = [models.UniqueConstraint(fields=["list_source", "list_date"], name="one_list_per_source_and_day")]
 
     def __str__(self):
         return _("daily list of %(date)s") % {"date": date_format(self.list_date)}
@@ -980,3 +994,4 @@ from settlements.alerts.models import Notice, Subscription  # noqa: E402, F401
 from settlements.coordination.models import Pledge  # noqa: E402
 from settlements.corrections.models import FigureConflict, FigureCorrection  # noqa: E402, F401
 from settlements.exports.models import ExportJob  # noqa: E402, F401
+from settlements.sources.models import ListSource, SourceDisagreement  # noqa: E402, F401

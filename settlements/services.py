@@ -17,6 +17,7 @@ from settlements.caching import data_changed
 from settlements.coordination.models import Pledge
 from settlements.coordination.services import pledges_affected, refresh_pledge_status
 from settlements.corrections.services import held_figures_join, reconcile_list, record_corrections
+from settlements.sources.selectors import later_lists_elsewhere
 from settlements.models import (
     AidRequest,
     Delivery,
@@ -194,17 +195,21 @@ def reopen_requests(*, requests: Iterable[AidRequest], user=None) -> int:
 
 
 def is_latest_list(snapshot: ListSnapshot) -> bool:
-    """No later day's list has been imported: this one sets figures and who is on the list."""
-    return not ListSnapshot.objects.filter(list_date__gt=snapshot.list_date).exists()
+    """No later list of its source has been imported: this one sets figures and who is on the list."""
+    later = ListSnapshot.objects.filter(list_source=snapshot.list_source_id, list_date__gt=snapshot.list_date)
+    return not later.exists()
 
 
-def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[int] | None = None) -> list[int]:
+def take_list_rows(
+    snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[int] | None = None, newer_lists: list[int] = ()
+) -> list[int]:
     """What a daily list says about the settlements its rows name, written onto them in one UPDATE.
 
     Each settlement adds the list's date to its first/last listed and last confirmed dates. Only the
     newest list (`is_latest`) sets figures, where its cell is not empty, and puts the settlement on
     the latest list. A settlement the list leaves as it was is not written. `entry_ids` limits this
-    to some of the list's rows. Returns the ids of the settlements whose figures changed.
+    to some of the list's rows. A settlement that one of `newer_lists` (later lists of other
+    sources) names keeps the figures those gave. Returns the ids of the settlements whose figures changed.
 
     One statement over the rows already stored, not a round trip per settlement: the import runs
     it over 100,000 rows, and a review decision over one.
@@ -217,7 +222,8 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
             # A figure staff corrected keeps their value: the list's stays on its entry as evidence.
             cast = field.db_type(connection)
             figures.append(
-                f"""CASE WHEN held.fields @> ARRAY[%s]::text[] THEN s."{field.column}" """
+                f"""CASE WHEN held.fields @> ARRAY[%s]::text[] {"OR newer.yes" if newer_lists else ""} """
+                f"""THEN s."{field.column}" """
                 f"""ELSE COALESCE(NULLIF(e."values" ->> %s, '')::{cast}, s."{field.column}") END"""
             )
             params += [field.name, field.name]
@@ -233,6 +239,13 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
     listed = ", ".join(
         f's."{column}" AS "was_{column}", {value} AS "{column}"' for column, value in zip(columns, new, strict=True)
     )
+    newer = ""
+    if newer_lists and is_latest:
+        newer = f"""LEFT JOIN LATERAL (
+                    SELECT true AS yes FROM {ListEntry._meta.db_table} n
+                    WHERE n.settlement_id = s.id AND n.snapshot_id = ANY(%s) LIMIT 1
+                ) newer ON true"""
+        params.append(list(newer_lists))
     params.append(snapshot.pk)
     only = ""
     if entry_ids is not None:
@@ -250,6 +263,7 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
                 SELECT s.id, {listed}
                 FROM {ListEntry._meta.db_table} e JOIN {table} s ON s.id = e.settlement_id
                 {held_figures_join("s", "held")}
+                {newer}
                 WHERE e.snapshot_id = %s {only}
             ),
             written AS (
@@ -268,7 +282,8 @@ def take_list_rows(snapshot: ListSnapshot, *, is_latest: bool, entry_ids: list[i
 def _take_row(entry: ListEntry, settlement: Settlement) -> None:
     """What the list said about a settlement, now that staff know which one it is."""
     latest = is_latest_list(entry.snapshot)
-    take_list_rows(entry.snapshot, is_latest=latest, entry_ids=[entry.pk])
+    newer = later_lists_elsewhere(entry.snapshot) if latest else []
+    take_list_rows(entry.snapshot, is_latest=latest, entry_ids=[entry.pk], newer_lists=newer)
     if latest:
         reconcile_list(entry.snapshot, entry_ids=[entry.pk])
     settlement.refresh_from_db()

@@ -1,5 +1,6 @@
 """Celery tasks: thin wrappers that take primitives and call the import service."""
 
+import datetime
 import logging
 
 from celery import shared_task
@@ -11,11 +12,14 @@ from django.utils import timezone
 
 from settlements.importing.fetch import FetchError
 from settlements.importing.schedule import missed_slot
-from settlements.importing.service import close_abandoned_runs, import_from_source
-from settlements.models import ImportRun
+from settlements.importing.progress import CachedProgress
+from settlements.importing.service import ImportBusy, close_abandoned_runs, import_from_source
+from settlements.models import ImportRun, ListSource
+from settlements.sources.services import default_source
 
 log = logging.getLogger(__name__)
-CATCH_UP_GUARD_SECONDS = 3 * 3600  # one catch-up per slot; a new one after this if that one never ran
+CATCH_UP_GUARD_SECONDS = 3 * 3600
+BUSY_RETRY_SECONDS, BUSY_RETRIES = 15, 240  # a queued import waits up to an hour for the one running  # one catch-up per slot; a new one after this if that one never ran
 
 
 @shared_task(
@@ -31,16 +35,48 @@ CATCH_UP_GUARD_SECONDS = 3 * 3600  # one catch-up per slot; a new one after this
     retry_jitter=True,
     max_retries=6,
 )
-def import_daily_list(self, source: str = "", trigger: str = ImportRun.Trigger.SCHEDULE, user_id: int | None = None):
-    """Import the configured daily list (or `source`); returns the run's summary."""
-    source = source or settings.SETTLEMENT_LIST_URL
+def import_daily_list(
+    self,
+    source: str = "",
+    trigger: str = ImportRun.Trigger.SCHEDULE,
+    user_id: int | None = None,
+    source_id: int | None = None,
+    run_id: int | None = None,
+    mapping: dict | None = None,
+    list_date: str | None = None,
+):
+    """Import a list source's list (the default source's, SETTLEMENT_LIST_URL, when none is named),
+    or the file or URL `source` as that source's; returns the run's summary.
+
+    A run queued by the upload page or the API (`run_id`) shows its progress while it runs, and waits
+    (the task retries) while another import holds the lock."""
+    list_source = ListSource.objects.filter(pk=source_id).first() if source_id else default_source()
+    if list_source is None:
+        return {"status": ImportRun.Status.SKIPPED, "error": f"The list source {source_id} no longer exists."}
+    source = source or list_source.list_url
     if not source:
-        log.warning("import_daily_list: SETTLEMENT_LIST_URL is not set; nothing to import")
+        log.warning("import_daily_list: %s has no URL (SETTLEMENT_LIST_URL is not set); nothing to import", list_source)
         return {"status": ImportRun.Status.SKIPPED, "error": "SETTLEMENT_LIST_URL is not set."}
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    # The task's id ties a redelivery (after the worker died) to the run the first delivery started.
-    run = import_from_source(source, trigger=trigger, user=user, task_id=self.request.id or "", queued=True)
-    return run.summary()
+    run = ImportRun.objects.filter(pk=run_id).first() if run_id else None
+    try:
+        # The task's id ties a redelivery (after the worker died) to the run the first delivery started.
+        result = import_from_source(
+            source,
+            list_source=list_source,
+            mapping=mapping,
+            list_date=datetime.date.fromisoformat(list_date) if list_date else None,
+            trigger=trigger,
+            user=user,
+            task_id=self.request.id or "",
+            run=run,
+            progress=CachedProgress(),
+            wait_when_busy=run is not None,
+            queued=True,
+        )
+    except ImportBusy as exc:
+        raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS, max_retries=BUSY_RETRIES) from None
+    return result.summary()
 
 
 @worker_ready.connect

@@ -237,7 +237,7 @@ class TestNothingPartial:
         run_of(csv_list(GOOD), name="list-2017-09-19.csv")
         before = database_state()
 
-        def crash(*args):
+        def crash(*args, **kwargs):
             raise RuntimeError("disk full")
 
         monkeypatch.setattr(service, "_apply_needs", crash)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from settlements.importing.vocabulary import header_terms, names_personal_data, term_key, value_terms
 from settlements.models import PCODE_PATTERN, SYRIA_EXTENT
@@ -76,20 +77,79 @@ def field_for_hxl(tag: str) -> str | None:
     return None
 
 
-def map_columns(headers: list[str], hxl_tags: list[str] | None = None) -> dict[int, str]:
-    """Column index -> field, for the columns AidTrack understands. The first column of a meaning wins."""
+# Every field a list's column can fill, in the order staff see them when they map columns by hand.
+IMPORT_FIELDS = {
+    "name": _("settlement name"),
+    "pcode": _("P-code"),
+    "governorate": _("governorate"),
+    "district": _("district"),
+    "sub_district": _("sub-district"),
+    "latitude": _("latitude"),
+    "longitude": _("longitude"),
+    "population": _("population"),
+    "returnees": _("returnees"),
+    "houses_destroyed": _("houses destroyed"),
+    "schools_destroyed": _("schools destroyed"),
+    "hospitals_destroyed": _("hospitals destroyed"),
+    "food_t": _("food needed (tonnes)"),
+    "medicine_t": _("medicines needed (tonnes)"),
+    "water_supply": _("water supply"),
+    "electricity_supply": _("electricity supply"),
+    "demining": _("demining"),
+    "notes": _("notes"),
+    "row_number": _("row number"),
+}
+IGNORE = "ignore"  # a column mapped by hand to nothing
+
+
+def map_columns(headers: list[str], hxl_tags: list[str] | None = None, chosen: dict | None = None) -> dict[int, str]:
+    """Column index -> field, for the columns AidTrack understands. The first column of a meaning wins.
+
+    `chosen` (header -> field or IGNORE, as staff mapped a source's columns) decides first; the
+    vocabulary reads the other headers.
+    """
     mapping: dict[int, str] = {}
+    chosen = {header.strip(): name for header, name in (chosen or {}).items()}
+    by_hand = set(chosen.values())
     for index, header in enumerate(headers):
+        if header in chosen:
+            name = chosen[header]
+            if name in IMPORT_FIELDS and name not in mapping.values():
+                mapping[index] = name
+            continue
         tag = hxl_tags[index] if hxl_tags and index < len(hxl_tags) else ""
         name = (field_for_hxl(tag) if tag else None) or field_for_header(header)
-        if name and name not in mapping.values():
+        if name and name not in mapping.values() and name not in by_hand:
             mapping[index] = name
     return mapping
 
 
-def looks_like_header(cells: list[str]) -> bool:
-    fields = set(map_columns([str(c or "") for c in cells]).values())
+def check_mapping(chosen: dict) -> dict[str, str]:
+    """A mapping as staff or an API client gave it: header -> a field or IGNORE, each field once."""
+    if not isinstance(chosen, dict):
+        raise ValueError("The mapping must be an object from column header to field name.")
+    cleaned, used = {}, {}
+    for header, name in chosen.items():
+        if not isinstance(header, str) or not isinstance(name, str):
+            raise ValueError("The mapping must be an object from column header to field name.")
+        if name != IGNORE and name not in IMPORT_FIELDS:
+            raise ValueError(f"{name!r} is not a field a list can fill (known: {', '.join(IMPORT_FIELDS)}, {IGNORE}).")
+        if name != IGNORE and name in used:
+            raise ValueError(f"The columns {used[name]!r} and {header!r} are both mapped to {name}.")
+        used.setdefault(name, header)
+        cleaned[header.strip()] = name
+    return cleaned
+
+
+def looks_like_header(cells: list[str], chosen: dict | None = None) -> bool:
+    fields = set(map_columns([str(c or "") for c in cells], chosen=chosen).values())
     return bool(fields & {"name", "pcode"}) and len(fields) >= 2
+
+
+def missing_required(mapping: dict[int, str], required: list[str]) -> list[str]:
+    """The fields a source's validation profile requires that no column fills."""
+    present = set(mapping.values())
+    return [name for name in required if name not in present]
 
 
 def missing_identity(mapping: dict[int, str]) -> str | None:

@@ -25,20 +25,24 @@ def _origin(url: str) -> tuple[str, str]:
 
 
 def check_url_allowed(url: str) -> None:
-    """Only the configured list's origin (scheme, host and port) may be fetched."""
+    """Only the origin (scheme, host and port) of the configured list or of a list source may be fetched."""
+    from settlements.sources.selectors import allowed_origins
+
     configured = settings.SETTLEMENT_LIST_URL
-    if not configured:
-        raise SourceRefused("Fetching a list by URL needs SETTLEMENT_LIST_URL to name the source.")
-    if _origin(url) != _origin(configured):
-        raise SourceRefused(f"{url} is not on the configured list source ({configured}).")
+    origins = allowed_origins() | ({_origin(configured)} if configured else set())
+    if not origins:
+        raise SourceRefused("Fetching a list by URL needs SETTLEMENT_LIST_URL or a list source to name the source.")
+    if _origin(url) not in origins:
+        raise SourceRefused(f"{url} is not on the configured list source ({configured or 'none'}) or a list source's host.")
 
 
-def check_queued_source(source: str) -> None:
+def check_queued_source(source: str, list_source=None) -> None:
     """What a queued import (a task in the schedule, editable in the admin) may read: the configured
-    list's URL, or a file in the uploads folder. The command line, run by an operator, reads any path."""
+    list's URL or its list source's, or a file in the uploads folder (where the upload page keeps
+    what staff uploaded or fetched). The command line, run by an operator, reads any path."""
     if source.startswith(("http://", "https://")):
-        if source != settings.SETTLEMENT_LIST_URL:
-            raise SourceRefused(f"{source} is not the configured list (SETTLEMENT_LIST_URL).")
+        if source not in (settings.SETTLEMENT_LIST_URL, list_source.list_url if list_source else ""):
+            raise SourceRefused(f"{source} is not the configured list (SETTLEMENT_LIST_URL) or its source's URL.")
         return
     folder = Path(settings.IMPORT_UPLOAD_DIR).resolve()
     if not Path(source).resolve().is_relative_to(folder):
@@ -119,9 +123,9 @@ def _read_capped(response: requests.Response, url: str, deadline: float) -> byte
     return b"".join(chunks)
 
 
-def fetch(source: str, *, queued: bool = False) -> bytes:
+def fetch(source: str, *, queued: bool = False, list_source=None) -> bytes:
     if queued:
-        check_queued_source(source)
+        check_queued_source(source, list_source)
     if source.startswith(("http://", "https://")):
         return fetch_url(source)
     return read_path(source)

@@ -17,6 +17,7 @@ from settlements.models import AdminArea, ListEntry, Settlement, SettlementAlias
 PLACE_FIELDS = ("id", "pcode", "governorate__pcode", "district__pcode", "sub_district__pcode", "name_en", "name_ar")
 PLACE_FIELDS += ("name_keys",)
 ADMIN_PCODE = re.compile(r"SY\d{2}(\d{2}(\d{2})?)?", re.IGNORECASE)  # a governorate, district or sub-district
+PROGRESS_ROWS = 5000  # how often match_all tells the import's progress
 WHOLE_TABLE = 5000  # above this many P-codes, one scan beats a long IN list
 
 
@@ -137,10 +138,13 @@ class RowMatcher:
 
     # --- matching ----------------------------------------------------------------------------
 
-    def match_all(self, parsed) -> list[RowOutcome]:
+    def match_all(self, parsed, progress=None) -> list[RowOutcome]:
+        """Every row's outcome; `progress` (importing.progress) hears every PROGRESS_ROWS rows."""
         self._load_candidates(parsed)
         outcomes, seen_pcodes, pending = [], {}, []
         for index, row in enumerate(parsed):
+            if progress is not None and index % PROGRESS_ROWS == 0:
+                progress.matched(index)
             outcome, match = self._match_row(row, seen_pcodes, fuzzy=False)
             if match is not None and match.needs_fuzzy:
                 pending.append(index)
@@ -152,6 +156,8 @@ class RowMatcher:
             self._load_governorates(scopes)
             for index in pending:
                 outcomes[index], _ = self._match_row(parsed[index], {}, fuzzy=True)
+        if progress is not None:
+            progress.matched(len(parsed))
         return self._one_row_per_settlement(parsed, outcomes)
 
     @staticmethod

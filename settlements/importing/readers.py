@@ -15,6 +15,7 @@ of that row alone.
 
 import csv
 import datetime
+import functools
 import io
 import itertools
 import json
@@ -54,6 +55,15 @@ class Layout:
 
 
 DAILY_LIST = Layout(looks_like_header, "settlements (a P-code or name column)")
+# For the preview of a list whose headers nobody has mapped yet: the first row of two or more cells.
+ANY_HEADER = Layout(lambda cells: sum(1 for c in cells if c) >= 2, "two or more columns")
+
+
+def list_layout(chosen: dict | None) -> Layout:
+    """The header row of a source's lists: one the vocabulary or the source's saved mapping reads."""
+    if not chosen:
+        return DAILY_LIST
+    return Layout(functools.partial(looks_like_header, chosen=chosen), DAILY_LIST.names)
 
 
 @dataclass

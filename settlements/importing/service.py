@@ -25,10 +25,17 @@ from settlements import services
 from settlements.bulk import copy_rows
 from settlements.caching import data_changed
 from settlements.corrections.services import reconcile_list
-from settlements.importing.columns import RowParser, map_columns, missing_identity, personal_columns
+from settlements.importing.columns import (
+    RowParser,
+    map_columns,
+    missing_identity,
+    missing_required,
+    personal_columns,
+)
 from settlements.importing.fetch import FetchError, SourceRefused, fetch
 from settlements.importing.matcher import RowMatcher, RowOutcome
-from settlements.importing.readers import ListFormatError, date_in, read_table
+from settlements.importing.progress import Progress
+from settlements.importing.readers import ListFormatError, date_in, list_layout, read_table
 from settlements.importing.signals import import_finished
 from settlements.models import (
     AidRequest,
@@ -36,8 +43,11 @@ from settlements.models import (
     ListChange,
     ListEntry,
     ListSnapshot,
+    ListSource,
     Settlement,
 )
+from settlements.sources import selectors as sources
+from settlements.sources.services import default_source, record_disagreements
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +58,10 @@ DIFF_IGNORES = {"row_number"}
 
 class ImportFailed(Exception):
     """The whole list is refused; the message is for the person who sent it."""
+
+
+class ImportBusy(Exception):
+    """Another import holds the lock; a queued run waits for it (its task retries)."""
 
 
 @dataclass
@@ -64,6 +78,7 @@ class ImportResult:
             "status": run.status,
             "run": run.pk,
             "source": run.source,
+            "list_source": run.list_source.name if run.list_source_id else None,
             "format": run.format,
             "list_date": run.list_date.isoformat() if run.list_date else None,
             "sha256": run.sha256,
@@ -84,18 +99,17 @@ def import_from_source(source: str, **options) -> ImportResult:
     """
     queued = options.pop("queued", False)
     try:
-        content = fetch(source, queued=queued)
+        content = fetch(source, queued=queued, list_source=options.get("list_source"))
     except (FetchError, SourceRefused) as exc:
         if not options.get("dry_run"):
-            failed = ImportRun.objects.create(
-                source=source[:500],
+            failed = options.get("run") or ImportRun(
                 trigger=options.get("trigger", ImportRun.Trigger.COMMAND),
                 triggered_by=options.get("user"),
                 task_id=options.get("task_id", ""),
-                status=ImportRun.Status.FAILED,
-                error=str(exc),
-                finished_at=timezone.now(),
             )
+            failed.source, failed.list_source = source[:500], options.get("list_source") or default_source()
+            failed.status, failed.error, failed.finished_at = ImportRun.Status.FAILED, str(exc), timezone.now()
+            failed.save()
             _announce(failed)
         raise
     return import_list(content, source=source, **options)
@@ -108,20 +122,34 @@ def import_list(
     content: bytes,
     *,
     source: str,
+    list_source: ListSource | None = None,
+    mapping: dict[str, str] | None = None,
     list_date: datetime.date | None = None,
     dry_run: bool = False,
     trigger: str = ImportRun.Trigger.COMMAND,
     user=None,
     task_id: str = "",
+    run: ImportRun | None = None,
+    progress: Progress | None = None,
+    wait_when_busy: bool = False,
 ) -> ImportResult:
-    """Import a list's bytes. The run is on record (committed as running) before reading starts,
-    so a worker that dies on a list leaves a run that says so; a redelivered task (`task_id`)
-    counts its attempts on that same run and gives up past IMPORT_MAX_ATTEMPTS."""
-    run = _run_for(task_id) or ImportRun(source=source[:500], trigger=trigger, triggered_by=user, task_id=task_id)
+    """Import a list's bytes as `list_source`'s (the default source when none is given), its columns
+    read by `mapping` (header -> field or "ignore"; the source's saved mapping when None).
+
+    The run is on record (committed as running) before reading starts, so a worker that dies on a
+    list leaves a run that says so; a redelivered task (`task_id`) counts its attempts on that same
+    run and gives up past IMPORT_MAX_ATTEMPTS. A queued `run` (started from the upload page or the
+    API) that finds another import running stays queued and raises ImportBusy (`wait_when_busy`).
+    """
+    list_source = list_source or default_source()
+    run = run or _run_for(task_id) or ImportRun(source=source[:500], trigger=trigger, triggered_by=user, task_id=task_id)
+    run.list_source = list_source
     run.attempts += 1
     run.started_at = timezone.now()
     run.sha256 = hashlib.sha256(content).hexdigest()
     result = ImportResult(run=run, dry_run=dry_run)
+    progress = progress or Progress()
+    chosen = list_source.column_mapping if mapping is None else mapping
     if run.attempts > settings.IMPORT_MAX_ATTEMPTS:
         return _finish(
             result,
@@ -130,24 +158,33 @@ def import_list(
             "it was given up. Check the file before importing it again.",
         )
     with _import_lock() as acquired:
+        if not acquired and wait_when_busy:
+            run.attempts -= 1
+            run.status, run.error = ImportRun.Status.QUEUED, "Waiting for another import to finish."
+            run.save()
+            raise ImportBusy(run.error)
         if not acquired:
             return _finish(result, ImportRun.Status.SKIPPED, "Another import is running; this one was skipped.")
         close_abandoned_runs(holding_lock=True)
-        if trigger == ImportRun.Trigger.SCHEDULE and (earlier := _slot_already_imported(run.started_at)):
+        if trigger == ImportRun.Trigger.SCHEDULE and (earlier := _slot_already_imported(run)):
             when = timezone.localtime(earlier.started_at).strftime("%H:%M")
             return _finish(result, ImportRun.Status.SKIPPED, f"This schedule slot was already imported at {when}.")
         _start(result)
+        if not dry_run:
+            progress.attach(run)
         with import_run_context(run.pk):
             log.info("importing %s (attempt %d)", source, run.attempts, extra={"source": source[:500]})
             try:
                 with _cyclic_gc_paused():
-                    _import(content, result, list_date)
+                    _import(content, result, list_date, chosen=chosen, progress=progress)
             except ImportFailed as exc:
                 return _finish(result, ImportRun.Status.FAILED, str(exc))
             except Exception as exc:
                 log.exception("import of %s failed", source)
                 _finish(result, ImportRun.Status.FAILED, f"Unexpected error, nothing was written: {exc!r}")
                 raise
+            finally:
+                progress.done()
     return result
 
 
@@ -156,7 +193,8 @@ def _run_for(task_id: str) -> ImportRun | None:
     if not task_id:
         return None
     run = ImportRun.objects.filter(task_id=task_id).order_by("-pk").first()
-    if run is not None and (run.status == ImportRun.Status.RUNNING or run.error.startswith(WORKER_STOPPED)):
+    waiting = (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING)
+    if run is not None and (run.status in waiting or run.error.startswith(WORKER_STOPPED)):
         return run
     return None
 
@@ -195,18 +233,21 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
-def _slot_already_imported(now: datetime.datetime) -> ImportRun | None:
-    """A scheduled import that succeeded within IMPORT_SLOT_MINUTES: the same slot, sent twice."""
-    since = now - datetime.timedelta(minutes=settings.IMPORT_SLOT_MINUTES)
+def _slot_already_imported(run: ImportRun) -> ImportRun | None:
+    """A scheduled import of the same source that succeeded within IMPORT_SLOT_MINUTES: the same
+    slot, sent twice."""
+    since = run.started_at - datetime.timedelta(minutes=settings.IMPORT_SLOT_MINUTES)
     done = [ImportRun.Status.SUCCEEDED, ImportRun.Status.UNCHANGED]
-    scheduled = ImportRun.objects.filter(trigger=ImportRun.Trigger.SCHEDULE, status__in=done, started_at__gte=since)
-    return scheduled.order_by("started_at").first()
+    scheduled = ImportRun.objects.filter(
+        list_source=run.list_source, trigger=ImportRun.Trigger.SCHEDULE, status__in=done, started_at__gte=since
+    )
+    return scheduled.exclude(pk=run.pk).order_by("started_at").first()
 
 
 # --- the import ----------------------------------------------------------------------------
 
 
-def _import(content: bytes, result: ImportResult, list_date: datetime.date | None) -> None:
+def _import(content: bytes, result: ImportResult, list_date, *, chosen: dict, progress: Progress) -> None:
     run = result.run
     known_date = list_date or date_in(run.source)
     if known_date and _unchanged(result, known_date):
@@ -214,19 +255,26 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
     timer = _Timer(result.timings)
     try:
         with timer("read"):
-            table = read_table(content, run.source)
+            table = read_table(content, run.source, list_layout(chosen))
     except ListFormatError as exc:
         raise ImportFailed(str(exc)) from None
     run.format = table.format
     run.list_date = list_date or table.list_date or timezone.localdate()
-    mapping = map_columns(table.headers, table.hxl_tags)
+    mapping = map_columns(table.headers, table.hxl_tags, chosen)
     problem = missing_identity(mapping)
     if problem:
         raise ImportFailed(f"{problem} Columns found: {', '.join(h for h in table.headers if h) or 'none'}.")
+    required = missing_required(mapping, run.list_source.required_columns)
+    if required:
+        raise ImportFailed(
+            f"The source {run.list_source} requires a column for {', '.join(required)}; the list has none. "
+            f"Columns found: {', '.join(h for h in table.headers if h)}."
+        )
     if not table.rows:
         raise ImportFailed("The list has a header but no rows.")
     if _unchanged(result, run.list_date):
         return
+    progress.read(len(table.rows))
 
     dropped = personal_columns(table.headers, table.rows, mapping)
     run.dropped_columns = [table.headers[i] for i in dropped]
@@ -235,8 +283,9 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
         parsed = [parse(number, list(cells), problem) for number, cells, problem in table.numbered_rows()]
     with timer("match"):
         matcher = RowMatcher()
-        result.outcomes = matcher.match_all(parsed)
+        result.outcomes = matcher.match_all(parsed, progress=progress)
     run.rows = len(parsed)
+    progress.writing()
     # A dry run goes through every step of the import, and rolls it back.
     with transaction.atomic():
         if result.dry_run:
@@ -247,10 +296,14 @@ def _import(content: bytes, result: ImportResult, list_date: datetime.date | Non
             _create_settlements(result.outcomes, matcher, run.list_date, on_latest_list=is_latest)
         with timer("entries"):
             _write_entries(snapshot, result.outcomes)
+        progress.written(len(parsed) // 2)
         with timer("diff"):
             result.changes = _diff(snapshot, result.outcomes)
         with timer("apply"):
             updated, removed, conflicts = _apply(snapshot, is_latest=is_latest)
+        with timer("sources"):
+            record_disagreements(snapshot)
+        progress.written(len(parsed))
         _count(result, updated=updated, removed=removed)
         run.conflicts = conflicts
         if result.dry_run:
@@ -293,12 +346,13 @@ class _Timer:
 
 def _unchanged(result: ImportResult, list_date: datetime.date) -> bool:
     """The same content for the same day was imported before: record that, and nothing else."""
-    snapshot = ListSnapshot.objects.filter(list_date=list_date, sha256=result.run.sha256).select_related("import_run")
+    run = result.run
+    snapshot = ListSnapshot.objects.filter(list_source=run.list_source, list_date=list_date, sha256=run.sha256)
+    snapshot = snapshot.select_related("import_run")
     snapshot = snapshot.first()
     if snapshot is None:
         return False
-    result.run.list_date, result.run.format = list_date, snapshot.import_run.format
-    result.run.rows = snapshot.import_run.rows
+    run.list_date, run.format, run.rows = list_date, snapshot.import_run.format, snapshot.import_run.rows
     _finish(result, ImportRun.Status.UNCHANGED, "")
     return True
 
@@ -371,9 +425,14 @@ def _new_settlement(outcome: RowOutcome, matcher: RowMatcher, list_date, *, on_l
 
 
 def _replace_snapshot(run: ImportRun, headers: list[str]) -> ListSnapshot:
-    ListSnapshot.objects.filter(list_date=run.list_date).delete()
+    ListSnapshot.objects.filter(list_source=run.list_source, list_date=run.list_date).delete()
     return ListSnapshot.objects.create(
-        list_date=run.list_date, import_run=run, source=run.source, sha256=run.sha256, columns=headers
+        list_source=run.list_source,
+        list_date=run.list_date,
+        import_run=run,
+        source=run.source,
+        sha256=run.sha256,
+        columns=headers,
     )
 
 
@@ -423,8 +482,9 @@ def _write_entries(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> None:
 
 
 def _diff(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> list[tuple]:
-    """Added, removed and changed settlements against the previous day's list, written as ListChange rows."""
-    previous = ListSnapshot.objects.filter(list_date__lt=snapshot.list_date).order_by("-list_date").first()
+    """Added, removed and changed settlements against the source's previous list, written as ListChange rows."""
+    previous = ListSnapshot.objects.filter(list_source=snapshot.list_source_id, list_date__lt=snapshot.list_date)
+    previous = previous.order_by("-list_date").first()
     if previous is None:
         return []
     before = dict(previous.entries.exclude(settlement=None).values_list("settlement_id", "values"))
@@ -450,50 +510,62 @@ def _show(value) -> str:
 
 def _apply(snapshot: ListSnapshot, *, is_latest: bool) -> tuple[list[int], list[int], int]:
     """The list onto settlements and aid requests. Returns the ids of settlements whose figures
-    changed and of those the newest list no longer names, and the conflicts with staff corrections."""
+    changed and of those the newest list no longer names, and the conflicts with staff corrections.
+
+    The source's newest list sets figures and needs, except of settlements another source's later
+    list names: the newest word on a settlement stands (until staff choose, `sources`)."""
     removed = _take_off_the_list(snapshot) if is_latest else []
-    updated = services.take_list_rows(snapshot, is_latest=is_latest)
+    newer = sources.later_lists_elsewhere(snapshot) if is_latest else []
+    updated = services.take_list_rows(snapshot, is_latest=is_latest, newer_lists=newer)
     conflicts = 0
     if is_latest:
-        _apply_needs(snapshot)
+        _apply_needs(snapshot, newer_lists=newer)
         conflicts = reconcile_list(snapshot)
     return updated, removed, conflicts
 
 
 def _take_off_the_list(snapshot: ListSnapshot) -> list[int]:
-    """Settlements the newest list leaves out go off it; they are never deleted."""
+    """Settlements the source's newest list leaves out go off it, unless another source's latest
+    list names them; they are never deleted."""
     table = Settlement._meta.db_table
+    lists = [snapshot.pk, *sources.latest_lists(besides=snapshot.list_source_id)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE {table} s SET on_latest_list = false
             WHERE s.on_latest_list AND NOT EXISTS (
-                SELECT FROM {ListEntry._meta.db_table} e WHERE e.settlement_id = s.id AND e.snapshot_id = %s
+                SELECT FROM {ListEntry._meta.db_table} e WHERE e.settlement_id = s.id AND e.snapshot_id = ANY(%s)
             )
             RETURNING s.id
             """,  # noqa: S608 (names come from the models, values are bound)
-            [snapshot.pk],
+            [lists],
         )
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def _apply_needs(snapshot: ListSnapshot) -> None:
+def _apply_needs(snapshot: ListSnapshot, *, newer_lists: list[int]) -> None:
     """Needs the list states become aid requests sourced from it; staff-entered requests are never touched.
 
     The stated needs are read back from the entries just written, in PostgreSQL: a 100,000-row list
     states 200,000 needs, and building and sending them from Python took most of an import's writes.
     """
-    table, now = AidRequest._meta.db_table, timezone.now()
+    table, entries, now = AidRequest._meta.db_table, ListEntry._meta.db_table, timezone.now()
     needs = ", ".join(["(%s, %s)"] * len(NEEDS))
+    params = [*(v for item in NEEDS.items() for v in item), snapshot.pk]
+    newer = ""
+    if newer_lists:
+        newer = f"AND NOT EXISTS (SELECT FROM {entries} n WHERE n.snapshot_id = ANY(%s) AND n.settlement_id = e.settlement_id)"
+        params.append(newer_lists)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             CREATE TEMP TABLE aidtrack_stated ON COMMIT DROP AS
             SELECT e.settlement_id, n.category, (e."values" ->> n.field)::numeric AS quantity
-            FROM {ListEntry._meta.db_table} e CROSS JOIN (VALUES {needs}) AS n(field, category)
+            FROM {entries} e CROSS JOIN (VALUES {needs}) AS n(field, category)
             WHERE e.snapshot_id = %s AND e.settlement_id IS NOT NULL AND (e."values" ->> n.field)::numeric > 0
+              {newer}
             """,  # noqa: S608 (table names come from the models, values are bound)
-            [*(v for item in NEEDS.items() for v in item), snapshot.pk],
+            params,
         )
         cursor.execute("ANALYZE aidtrack_stated")
         cursor.execute(
