@@ -527,3 +527,4 @@ class ReviewItemAdmin(admin.ModelAdmin):
 from settlements.alerts import admin as alerts_admin  # noqa: E402, F401
 from settlements.coordination import admin as coordination_admin  # noqa: E402, F401
 from settlements.corrections import admin as corrections_admin  # noqa: E402, F401
+from settlements.sources import admin as sources_admin  # noqa: E402, F401

@@ -2,11 +2,11 @@
 
 Coordinator: reads everything, changes nothing.
 Staff: enters and corrects camps, adds settlements and their aliases, resolves import review items
-and conflicts with corrected figures, and starts imports; enters aid requests, pledges and
+and conflicts with corrected figures, chooses between sources that disagree, and starts and uploads imports; enters aid requests, pledges and
 deliveries, and changes its organisations' details, for the organisations it belongs to only
 (settlements.rights); never deletes a settlement and never manages users.
 Manager: what staff do, for every organisation and for records with none (the daily list's needs);
-adds organisations and decides who belongs to which; is mailed every failed or late import (an operator).
+adds organisations and decides who belongs to which; adds and changes list sources; is mailed every failed or late import (an operator).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -17,7 +17,8 @@ STAFF = "Staff"
 MANAGER = "Manager"
 
 APP = "settlements"
-VIEW_ONLY = ["adminarea", "importrun", "listsnapshot", "listentry", "listchange", "figurecorrection"]
+VIEW_ONLY = ["adminarea", "importrun", "listsnapshot", "listentry", "listchange", "figurecorrection", "listsource"]
+VIEW_ONLY += ["sourcedisagreement"]
 STAFF_RIGHTS = {
     "settlement": ["view", "add", "change"],
     "settlementalias": ["view", "add", "change", "delete"],
@@ -33,6 +34,7 @@ STAFF_RIGHTS = {
 MANAGER_RIGHTS = {
     **STAFF_RIGHTS,
     "organization": ["view", "add", "change", "edit_every_organization"],
+    "listsource": ["view", "add", "change"],
     # Operators: told of every failed or late import, whatever they subscribed to.
     "subscription": ["receive_operator_alerts"],
 }

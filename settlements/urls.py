@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from settlements.models import PCODE_PATTERN
-from settlements.views import alerts, exports, imports, maps, presence, tables
+from settlements.views import alerts, exports, imports, maps, presence, sources, tables
 
 
 class PcodeConverter:
@@ -19,6 +19,11 @@ register_converter(PcodeConverter, "pcode")
 import_patterns = [
     path("", imports.import_list, name="list"),
     path("now/", imports.import_now, name="now"),
+    path("new/", imports.new_import, name="new"),
+    path("new/<str:token>/", imports.preview_import, name="preview"),
+    path("<int:pk>/progress.json", imports.import_progress, name="progress"),
+    path("disagreements/", sources.disagreements, name="disagreements"),
+    path("disagreements/<int:pk>/choose/", sources.choose, name="choose"),
     path("<int:pk>/", imports.import_detail, name="detail"),
     path("<int:pk>/report.csv", imports.import_report, name="report"),
 ]

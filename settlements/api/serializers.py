@@ -3,11 +3,14 @@ through settlements.services, exactly as the admin does."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from settlements import services
+from settlements.importing.columns import check_mapping
+from settlements.importing.progress import PHASES, progress_of
 from settlements.models import (
     AdminArea,
     AidRequest,
@@ -16,6 +19,7 @@ from settlements.models import (
     ImportRun,
     ListEntry,
     ListSnapshot,
+    ListSource,
     Organization,
     Pledge,
     Settlement,
@@ -204,11 +208,29 @@ class PledgeSerializer(ServiceSaveMixin, serializers.ModelSerializer):
         return attrs
 
 
+class ImportProgressSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=PHASES)
+    rows = serializers.IntegerField(help_text="Rows in the list (0 until it is read)")
+    read = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    written = serializers.IntegerField()
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+
+
 class ImportRunSerializer(serializers.ModelSerializer):
+    list_source = serializers.StringRelatedField(help_text="The list source's name")
+    progress = serializers.SerializerMethodField()
+
+    @extend_schema_field(ImportProgressSerializer)
+    def get_progress(self, run) -> dict:
+        return progress_of(run)
+
     class Meta:
         model = ImportRun
         fields = [
             "id",
+            "list_source",
+            "progress",
             "source",
             "format",
             "list_date",
@@ -229,7 +251,7 @@ class ImportRunSerializer(serializers.ModelSerializer):
 class ListSnapshotSerializer(serializers.ModelSerializer):
     class Meta:
         model = ListSnapshot
-        fields = ["id", "list_date", "import_run", "source", "sha256", "columns"]
+        fields = ["id", "list_source", "list_date", "import_run", "source", "sha256", "columns"]
 
 
 class ListEntrySerializer(serializers.ModelSerializer):
@@ -363,3 +385,69 @@ class WeekSerializer(serializers.Serializer):
 class TrendsSerializer(serializers.Serializer):
     lists = ListDaySerializer(many=True)
     weeks = WeekSerializer(many=True)
+
+
+class SourceField(serializers.RelatedField):
+    """A list source by id or by name."""
+
+    default_error_messages = {"unknown": "No list source has the id or name {value!r}."}
+
+    def to_internal_value(self, data):
+        text = str(data).strip()
+        found = ListSource.objects.filter(pk=int(text)) if text.isdigit() else ListSource.objects.filter(name=text)
+        source = found.first()
+        if source is None:
+            self.fail("unknown", value=text)
+        return source
+
+    def to_representation(self, value):
+        return value.name
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The list: CSV, HXL, XLSX, DOCX or JSON, at most IMPORT_MAX_BYTES")
+    source = SourceField(
+        queryset=ListSource.objects.all(), required=False, help_text="The list source's id or name (default: the default source)"
+    )
+    mapping = serializers.JSONField(
+        required=False,
+        binary=True,
+        help_text='Column header -> field ("name", "pcode", "governorate", ..., "notes") or "ignore"; '
+        "the source's saved mapping when left out",
+    )
+    save_mapping = serializers.BooleanField(default=False, help_text="Keep `mapping` on the source for its later lists")
+    dry_run = serializers.BooleanField(default=False, help_text="Check the list and answer with what would happen")
+    list_date = serializers.DateField(required=False, allow_null=True, help_text="Default: the date in the list or its name, else today")
+
+    def validate_mapping(self, value):
+        try:
+            return check_mapping(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def validate_file(self, value):
+        if value.size > settings.IMPORT_MAX_BYTES:
+            raise serializers.ValidationError(f"The file is larger than IMPORT_MAX_BYTES ({settings.IMPORT_MAX_BYTES:,} bytes).")
+        return value
+
+
+class ImportAcceptedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The import run")
+    url = serializers.URLField(help_text="GET it for the run's status, counts and progress")
+    status = serializers.CharField()
+
+
+class DryRunSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    list_source = serializers.CharField()
+    format = serializers.CharField()
+    list_date = serializers.DateField(allow_null=True)
+    rows = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    unmatched = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    warnings = serializers.IntegerField()
+    error = serializers.CharField()

@@ -22,5 +22,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("presence/", views.PresenceView.as_view(), name="presence"),
     path("trends/", views.TrendsView.as_view(), name="trends"),
+    path("imports/", views.ImportCreateView.as_view(), name="imports"),
     path("", include(router.urls)),
 ]

@@ -3,12 +3,14 @@
 import csv
 import io
 
+from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, renderers, viewsets
+from rest_framework import exceptions, mixins, permissions, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +21,7 @@ from settlements.coordination import selectors as coordination
 from settlements.coordination.filters import PledgeFilterSet, PresenceFilterSet
 from settlements.exports.formats import export_response, neutralise
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
+from settlements.importing import uploads
 from settlements.insights.trends import NOT_FILTERS, filtered_trends, settlement_trends
 from settlements.models import (
     AdminArea,
@@ -32,6 +35,7 @@ from settlements.models import (
     Pledge,
     Settlement,
 )
+from settlements.sources.services import default_source
 from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS
 from settlements.views.common import canonical_parameters
 
@@ -171,16 +175,16 @@ class AdminAreaViewSet(ReadOnlyViewSet):
 
 
 class ImportRunViewSet(ReadOnlyViewSet):
-    queryset = ImportRun.objects.all()
+    queryset = ImportRun.objects.select_related("list_source")
     serializer_class = serializers.ImportRunSerializer
-    filterset_fields = ["status", "list_date"]
+    filterset_fields = ["status", "list_date", "list_source"]
     ordering_fields = ["id", "started_at", "list_date"]
 
 
 class ListSnapshotViewSet(ReadOnlyViewSet):
     queryset = ListSnapshot.objects.all()
     serializer_class = serializers.ListSnapshotSerializer
-    filterset_fields = ["list_date"]
+    filterset_fields = ["list_date", "list_source"]
     ordering_fields = ["id", "list_date"]
 
 
@@ -249,3 +253,49 @@ class TrendsView(APIView):
         parameters = canonical_parameters(request, ignore=NOT_FILTERS)
         found = filtered_trends(settlements.qs, requests.qs, parameters=parameters)
         return Response(serializers.TrendsSerializer(found).data)
+
+
+class RunsImports(permissions.BasePermission):
+    """Starting an import needs the permission the Import page's buttons need."""
+
+    def has_permission(self, request, view):
+        return request.user.is_authenticated and request.user.has_perm("settlements.run_import")
+
+
+class ImportCreateView(APIView):
+    """Upload a list as a source's: 202 with the queued run to follow (its `progress` until done),
+    or with `dry_run` 200 and what the import would do, nothing written. The same readers, caps and
+    rules as the command line and the upload page."""
+
+    permission_classes = [RunsImports]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.ImportUploadSerializer},
+        responses={202: serializers.ImportAcceptedSerializer, 200: serializers.DryRunSerializer},
+    )
+    def post(self, request):
+        given = serializers.ImportUploadSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        source = data.get("source") or default_source()
+        handed = data["file"]
+        try:
+            held = uploads.hold(content=handed.read(), name=handed.name, user=request.user, source=source)
+        except uploads.UploadError as error:
+            raise exceptions.ValidationError({"file": [str(error)]}) from None
+        mapping = data.get("mapping")
+        if data["dry_run"]:
+            checked = uploads.dry_run(held, source, mapping, data.get("list_date"))
+            return Response(checked.result.summary(), status=status.HTTP_200_OK)
+        run = uploads.start_import(
+            content_path=held.path,
+            name=held.name,
+            source=source,
+            mapping=mapping,
+            list_date=data.get("list_date"),
+            user=request.user,
+            remember_mapping=data["save_mapping"],
+        )
+        url = request.build_absolute_uri(reverse("api:importrun-detail", args=[run.pk]))
+        return Response({"id": run.pk, "url": url, "status": run.status}, status=status.HTTP_202_ACCEPTED)

@@ -24,6 +24,12 @@ class Progress:
     def attach(self, run) -> None:
         """The run is on record (it has an id)."""
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
     def read(self, rows: int) -> None:
         self._update(phase="matching", rows=rows, read=rows)
 

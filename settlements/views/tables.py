@@ -14,6 +14,7 @@ from settlements.corrections import selectors as corrections
 from settlements.exports import services as exporting
 from settlements.exports.formats import FORMATS, export_response
 from settlements.insights import trends
+from settlements.sources import selectors as sources
 from settlements.models import AidRequest, Camp, Delivery, ListEntry, Pledge, Settlement
 from settlements.pagination import EstimatedCountPaginator
 from settlements.places import local_name
@@ -133,7 +134,7 @@ def settlement_detail(request, pcode):
     open_requests, closed_requests = requests_of(settlement.aid_requests.all())
     listings = (
         ListEntry.objects.filter(settlement=settlement)
-        .select_related("snapshot")
+        .select_related("snapshot__list_source")
         .order_by("-snapshot__list_date", "row")
     )
     context = {
@@ -144,6 +145,8 @@ def settlement_detail(request, pcode):
         "edits": corrections.edits_of(settlement),
         "corrections": corrections.corrections_of(settlement),
         "conflicts": corrections.open_conflicts(settlement),
+        "sources_said": sources.what_sources_said(settlement),
+        "disagreements": sources.disagreements_of(settlement),
         "request_history": AidRequest.history.filter(settlement_id=settlement.pk).select_related("history_user")[:50],
         "admin_url": admin_link(request, settlement),
         "point": point_config(settlement),

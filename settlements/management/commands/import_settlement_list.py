@@ -4,9 +4,11 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from settlements.importing.fetch import FetchError, SourceRefused
+from settlements.importing.progress import Progress
 from settlements.importing.report import report_csv, report_rows
 from settlements.importing.service import import_from_source
-from settlements.models import ImportRun
+from settlements.models import ImportRun, ListSource
+from settlements.sources.services import default_source
 
 
 def iso_date(value: str) -> datetime.date:
@@ -27,13 +29,20 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="report everything, write nothing")
         parser.add_argument("--json", action="store_true", help="end with one JSON object summarising the run")
         parser.add_argument("--report", metavar="PATH", help="write the reconciliation CSV to PATH")
+        parser.add_argument(
+            "--source", dest="list_source", metavar="NAME", help="the list source's name or id (default: the default source)"
+        )
 
-    def handle(self, *args, source, date, dry_run, json: bool, report, **options):
+    def handle(self, *args, source, date, dry_run, json: bool, report, list_source, **options):
         """With --json, stdout holds exactly one line, the JSON summary, whatever happens; every
-        message goes to stderr. The exit code is non-zero when the import failed."""
+        message goes to stderr. The exit code is non-zero when the import failed. On a terminal,
+        and without --json, a progress bar shows rows read, matched and written."""
         messages = self.stderr if json else self.stdout
+        chosen = _list_source(list_source)
+        progress = TerminalProgress() if not json and self.stderr.isatty() else Progress()
         try:
-            result = import_from_source(source, list_date=date, dry_run=dry_run)
+            with progress:
+                result = import_from_source(source, list_date=date, dry_run=dry_run, list_source=chosen, progress=progress)
         except (FetchError, SourceRefused) as exc:
             self._fail_before_reading(source, str(exc), as_json=json)
         except Exception as exc:  # recorded on the run already; the summary still ends the output
@@ -67,6 +76,42 @@ class Command(BaseCommand):
             summary.update(dict.fromkeys(ImportRun.COUNTS, 0))
             self.stdout.write(json_dumps(summary))
         raise CommandError(message, returncode=1)
+
+
+def _list_source(given: str | None) -> ListSource:
+    if not given:
+        return default_source()
+    found = ListSource.objects.filter(pk=int(given)) if given.isdigit() else ListSource.objects.filter(name=given)
+    source = found.first()
+    if source is None:
+        names = ", ".join(ListSource.objects.values_list("name", flat=True))
+        raise CommandError(f"No list source is named {given!r} (sources: {names}).")
+    return source
+
+
+class TerminalProgress(Progress):
+    """The import's progress as bars on the terminal (rich, on stderr)."""
+
+    def __enter__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bars
+
+        self.bars = Bars(
+            TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self.bars.start()
+        self.tasks = {name: self.bars.add_task(name, total=None) for name in ("read", "matched", "written")}
+        return self
+
+    def __exit__(self, *exc):
+        self.bars.stop()
+        return False
+
+    def show(self, figures: dict) -> None:
+        for name, task in self.tasks.items():
+            self.bars.update(task, completed=figures[name], total=figures["rows"] or None)
 
 
 def json_dumps(data) -> str:
