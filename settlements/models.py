@@ -719,6 +719,7 @@ class ImportRun(models.Model):
         SCHEDULE = "schedule", _("schedule")
         COMMAND = "command", _("command line")
         STAFF = "staff", _("staff (Import now)")
+        UPLOAD = "upload", _("staff (upload)")
 
     source = models.CharField(_("read from"), max_length=500, help_text=_("The file or URL the list was read from."))
     list_source = models.ForeignKey(

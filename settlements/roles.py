@@ -1,12 +1,13 @@
 """The three working roles. Superusers can do everything; these groups cover everyone else.
 
 Coordinator: reads everything, changes nothing.
-Staff: enters and corrects camps, adds settlements and their aliases, resolves import review items
-and conflicts with corrected figures, chooses between sources that disagree, and starts and uploads imports; enters aid requests, pledges and
-deliveries, and changes its organisations' details, for the organisations it belongs to only
-(settlements.rights); never deletes a settlement and never manages users.
+Staff: enters and corrects camps, adds settlements and their aliases, resolves import review items,
+conflicts with corrected figures and disagreements between sources, and starts and uploads imports;
+enters aid requests, pledges and deliveries, and changes its organisations' details, for the
+organisations it belongs to only (settlements.rights); never deletes a settlement and never manages users.
 Manager: what staff do, for every organisation and for records with none (the daily list's needs);
-adds organisations and decides who belongs to which; adds and changes list sources; is mailed every failed or late import (an operator).
+adds organisations and decides who belongs to which; adds and changes list sources; is mailed every
+failed or late import (an operator).
 """
 
 from django.contrib.auth.models import Group, Permission

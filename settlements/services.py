@@ -17,7 +17,6 @@ from settlements.caching import data_changed
 from settlements.coordination.models import Pledge
 from settlements.coordination.services import pledges_affected, refresh_pledge_status
 from settlements.corrections.services import held_figures_join, reconcile_list, record_corrections
-from settlements.sources.selectors import later_lists_elsewhere
 from settlements.models import (
     AidRequest,
     Delivery,
@@ -28,6 +27,7 @@ from settlements.models import (
     SettlementAlias,
     delivered_total,
 )
+from settlements.sources.selectors import later_lists_elsewhere
 
 Status = AidRequest.Status
 
@@ -244,7 +244,7 @@ def take_list_rows(
         newer = f"""LEFT JOIN LATERAL (
                     SELECT true AS yes FROM {ListEntry._meta.db_table} n
                     WHERE n.settlement_id = s.id AND n.snapshot_id = ANY(%s) LIMIT 1
-                ) newer ON true"""
+                ) newer ON true"""  # noqa: S608 (the table's name comes from the model)
         params.append(list(newer_lists))
     params.append(snapshot.pk)
     only = ""

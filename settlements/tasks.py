@@ -11,15 +11,17 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from settlements.importing.fetch import FetchError
-from settlements.importing.schedule import missed_slot
 from settlements.importing.progress import CachedProgress
+from settlements.importing.schedule import missed_slot
 from settlements.importing.service import ImportBusy, close_abandoned_runs, import_from_source
 from settlements.models import ImportRun, ListSource
 from settlements.sources.services import default_source
 
 log = logging.getLogger(__name__)
-CATCH_UP_GUARD_SECONDS = 3 * 3600
-BUSY_RETRY_SECONDS, BUSY_RETRIES = 15, 240  # a queued import waits up to an hour for the one running  # one catch-up per slot; a new one after this if that one never ran
+CATCH_UP_GUARD_SECONDS = 3 * 3600  # one catch-up per slot; a new one after this if that one never ran
+# A queued import (upload page, API) finding another one running tries again every 15 s, for an hour.
+BUSY_RETRY_SECONDS = 15
+BUSY_RETRIES = 240
 
 
 @shared_task(

@@ -1,9 +1,10 @@
 """What the API reads and writes. Writes validate with the models' own rules (full_clean) and save
 through settlements.services, exactly as the admin does."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -387,6 +388,7 @@ class TrendsSerializer(serializers.Serializer):
     weeks = WeekSerializer(many=True)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class SourceField(serializers.RelatedField):
     """A list source by id or by name."""
 
@@ -407,7 +409,9 @@ class SourceField(serializers.RelatedField):
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The list: CSV, HXL, XLSX, DOCX or JSON, at most IMPORT_MAX_BYTES")
     source = SourceField(
-        queryset=ListSource.objects.all(), required=False, help_text="The list source's id or name (default: the default source)"
+        queryset=ListSource.objects.all(),
+        required=False,
+        help_text="The list source's id or name (default: the default source)",
     )
     mapping = serializers.JSONField(
         required=False,
@@ -417,7 +421,9 @@ class ImportUploadSerializer(serializers.Serializer):
     )
     save_mapping = serializers.BooleanField(default=False, help_text="Keep `mapping` on the source for its later lists")
     dry_run = serializers.BooleanField(default=False, help_text="Check the list and answer with what would happen")
-    list_date = serializers.DateField(required=False, allow_null=True, help_text="Default: the date in the list or its name, else today")
+    list_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Default: the date in the list or its name, else today"
+    )
 
     def validate_mapping(self, value):
         try:
@@ -427,7 +433,9 @@ class ImportUploadSerializer(serializers.Serializer):
 
     def validate_file(self, value):
         if value.size > settings.IMPORT_MAX_BYTES:
-            raise serializers.ValidationError(f"The file is larger than IMPORT_MAX_BYTES ({settings.IMPORT_MAX_BYTES:,} bytes).")
+            raise serializers.ValidationError(
+                f"The file is larger than IMPORT_MAX_BYTES ({settings.IMPORT_MAX_BYTES:,} bytes)."
+            )
         return value
 
 

@@ -259,7 +259,8 @@ class RunsImports(permissions.BasePermission):
     """Starting an import needs the permission the Import page's buttons need."""
 
     def has_permission(self, request, view):
-        return request.user.is_authenticated and request.user.has_perm("settlements.run_import")
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("settlements.run_import"))
 
 
 class ImportCreateView(APIView):

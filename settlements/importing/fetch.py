@@ -33,7 +33,9 @@ def check_url_allowed(url: str) -> None:
     if not origins:
         raise SourceRefused("Fetching a list by URL needs SETTLEMENT_LIST_URL or a list source to name the source.")
     if _origin(url) not in origins:
-        raise SourceRefused(f"{url} is not on the configured list source ({configured or 'none'}) or a list source's host.")
+        raise SourceRefused(
+            f"{url} is not on the configured list source ({configured or 'none'}) or a list source's host."
+        )
 
 
 def check_queued_source(source: str, list_source=None) -> None:

@@ -90,8 +90,14 @@ def progress_of(run) -> dict:
         return {"phase": "queued", "rows": 0, "read": 0, "matched": 0, "written": 0, "percent": 0}
     if run.status != ImportRun.Status.RUNNING:
         done = run.rows if run.status == ImportRun.Status.SUCCEEDED else 0
-        return {"phase": "done", "rows": run.rows, "read": run.rows, "matched": run.rows, "written": done,
-                "percent": 100}
+        return {
+            "phase": "done",
+            "rows": run.rows,
+            "read": run.rows,
+            "matched": run.rows,
+            "written": done,
+            "percent": 100,
+        }
     try:
         figures = cache.get(_key(run.pk)) or {}
     except Exception:

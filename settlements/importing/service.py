@@ -142,7 +142,9 @@ def import_list(
     API) that finds another import running stays queued and raises ImportBusy (`wait_when_busy`).
     """
     list_source = list_source or default_source()
-    run = run or _run_for(task_id) or ImportRun(source=source[:500], trigger=trigger, triggered_by=user, task_id=task_id)
+    run = (
+        run or _run_for(task_id) or ImportRun(source=source[:500], trigger=trigger, triggered_by=user, task_id=task_id)
+    )
     run.list_source = list_source
     run.attempts += 1
     run.started_at = timezone.now()
@@ -554,7 +556,8 @@ def _apply_needs(snapshot: ListSnapshot, *, newer_lists: list[int]) -> None:
     params = [*(v for item in NEEDS.items() for v in item), snapshot.pk]
     newer = ""
     if newer_lists:
-        newer = f"AND NOT EXISTS (SELECT FROM {entries} n WHERE n.snapshot_id = ANY(%s) AND n.settlement_id = e.settlement_id)"
+        # A settlement a later list of another source names takes its needs from that list.
+        newer = f"AND NOT EXISTS (SELECT FROM {entries} n WHERE n.snapshot_id = ANY(%s) AND n.settlement_id = e.settlement_id)"  # noqa: E501
         params.append(newer_lists)
     with connection.cursor() as cursor:
         cursor.execute(

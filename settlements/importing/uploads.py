@@ -194,8 +194,16 @@ def dry_run(held: HeldList, source: ListSource, mapping: dict, list_date=None) -
     return DryRun(result, rows, max(0, len(attention) - CHECK_ROWS), changes)
 
 
-def start_import(*, content_path: Path, name: str, source: ListSource, mapping: dict | None, list_date, user,
-                 remember_mapping: bool = True) -> ImportRun:
+def start_import(
+    *,
+    content_path: Path,
+    name: str,
+    source: ListSource,
+    mapping: dict | None,
+    list_date,
+    user,
+    remember_mapping: bool = True,
+) -> ImportRun:
     """Queue the import of a held list in the worker and return its run (queued, with its progress
     to follow). The mapping staff confirmed is saved on the source for its later lists."""
     from settlements.tasks import import_daily_list
@@ -208,14 +216,14 @@ def start_import(*, content_path: Path, name: str, source: ListSource, mapping: 
     run = ImportRun.objects.create(
         source=name[:500],
         list_source=source,
-        trigger=ImportRun.Trigger.STAFF,
+        trigger=ImportRun.Trigger.UPLOAD,
         triggered_by=user,
         task_id=task_id,
         status=ImportRun.Status.QUEUED,
     )
     kwargs = {
         "source": str(content_path),
-        "trigger": ImportRun.Trigger.STAFF,
+        "trigger": ImportRun.Trigger.UPLOAD,
         "user_id": user.pk,
         "source_id": source.pk,
         "run_id": run.pk,
@@ -226,7 +234,10 @@ def start_import(*, content_path: Path, name: str, source: ListSource, mapping: 
         import_daily_list.apply_async(kwargs=kwargs, task_id=task_id)
     except Exception as exc:  # the broker (Redis) is down: the run says so
         log.warning("could not queue an import", exc_info=True)
-        run.status, run.error = ImportRun.Status.FAILED, f"The task queue is unreachable, so the import was not started: {exc}"
+        run.status, run.error = (
+            ImportRun.Status.FAILED,
+            f"The task queue is unreachable, so the import was not started: {exc}",
+        )
         run.finished_at = run.started_at
         run.save()
     return run

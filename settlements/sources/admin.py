@@ -17,7 +17,10 @@ class ListSourceAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "kind", "url", "is_default", "language", "format", "notes"]}),
-        (_("Reading its lists"), {"fields": ["column_mapping", "mapping_saved_by", "mapping_saved_at", "required_columns"]}),
+        (
+            _("Reading its lists"),
+            {"fields": ["column_mapping", "mapping_saved_by", "mapping_saved_at", "required_columns"]},
+        ),
         (_("Schedule"), {"fields": ["schedule_link"]}),
     ]
 

@@ -83,7 +83,9 @@ class ListSource(models.Model):
         verbose_name_plural = _("list sources")
         ordering = ["-is_default", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True), name="one_default_source")
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_source"
+            )
         ]
 
     def __str__(self):

@@ -53,7 +53,9 @@ def what_sources_said(settlement) -> list[dict]:
             for name in Settlement.LIST_FIGURES
             if entry.values.get(name) not in (None, "")
         ]
-        said.append({"source": entry.snapshot.list_source, "snapshot": entry.snapshot, "entry": entry, "figures": figures})
+        said.append(
+            {"source": entry.snapshot.list_source, "snapshot": entry.snapshot, "entry": entry, "figures": figures}
+        )
     return sorted(said, key=lambda s: s["snapshot"].list_date, reverse=True)
 
 

@@ -67,9 +67,13 @@ def record_disagreements(snapshot) -> int:
 
     found = 0
     for other in selectors.nearby_lists(snapshot, settings.SOURCE_DISAGREEMENT_DAYS):
-        older, newer = (other, snapshot) if (other.list_date, other.pk) <= (snapshot.list_date, snapshot.pk) else (
-            snapshot,
-            other,
+        older, newer = (
+            (other, snapshot)
+            if (other.list_date, other.pk) <= (snapshot.list_date, snapshot.pk)
+            else (
+                snapshot,
+                other,
+            )
         )
         with connection.cursor() as cursor:
             cursor.execute(

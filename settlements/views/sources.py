@@ -39,7 +39,11 @@ def choose(request, pk):
         messages.success(
             request,
             _("%(figure)s of %(settlement)s: %(source)s's value stands.")
-            % {"figure": disagreement.field_label, "settlement": disagreement.settlement, "source": snapshot.list_source},
+            % {
+                "figure": disagreement.field_label,
+                "settlement": disagreement.settlement,
+                "source": snapshot.list_source,
+            },
         )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

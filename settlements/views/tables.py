@@ -14,10 +14,10 @@ from settlements.corrections import selectors as corrections
 from settlements.exports import services as exporting
 from settlements.exports.formats import FORMATS, export_response
 from settlements.insights import trends
-from settlements.sources import selectors as sources
 from settlements.models import AidRequest, Camp, Delivery, ListEntry, Pledge, Settlement
 from settlements.pagination import EstimatedCountPaginator
 from settlements.places import local_name
+from settlements.sources import selectors as sources
 from settlements.tables import CAMPS, REQUESTS, SETTLEMENTS, Table, stable_order
 from settlements.views.common import can_view, canonical_parameters, csv_response, filtered
 from settlements.views.maps import admin_link

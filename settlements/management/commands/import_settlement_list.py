@@ -30,7 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="end with one JSON object summarising the run")
         parser.add_argument("--report", metavar="PATH", help="write the reconciliation CSV to PATH")
         parser.add_argument(
-            "--source", dest="list_source", metavar="NAME", help="the list source's name or id (default: the default source)"
+            "--source",
+            dest="list_source",
+            metavar="NAME",
+            help="the list source's name or id (default: the default source)",
         )
 
     def handle(self, *args, source, date, dry_run, json: bool, report, list_source, **options):
@@ -42,7 +45,9 @@ class Command(BaseCommand):
         progress = TerminalProgress() if not json and self.stderr.isatty() else Progress()
         try:
             with progress:
-                result = import_from_source(source, list_date=date, dry_run=dry_run, list_source=chosen, progress=progress)
+                result = import_from_source(
+                    source, list_date=date, dry_run=dry_run, list_source=chosen, progress=progress
+                )
         except (FetchError, SourceRefused) as exc:
             self._fail_before_reading(source, str(exc), as_json=json)
         except Exception as exc:  # recorded on the run already; the summary still ends the output
@@ -98,8 +103,12 @@ class TerminalProgress(Progress):
         from rich.progress import Progress as Bars
 
         self.bars = Bars(
-            TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=True,
+            TextColumn("{task.description:>8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
         )
         self.bars.start()
         self.tasks = {name: self.bars.add_task(name, total=None) for name in ("read", "matched", "written")}
