@@ -6,6 +6,7 @@ import pytest
 
 from settlements.bulk import copy_rows, update_rows
 from settlements.models import ImportRun, ListChange, ListEntry, ListSnapshot, Settlement
+from settlements.sources.services import default_source
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,9 @@ AWKWARD = 'a "quoted", multi-line\nvalue, with \\ and ,commas'
 @pytest.fixture
 def snapshot():
     run = ImportRun.objects.create(source="test")
-    return ListSnapshot.objects.create(list_date=datetime.date(2017, 9, 11), import_run=run, source="test", sha256="x")
+    return ListSnapshot.objects.create(
+        list_source=default_source(), list_date=datetime.date(2017, 9, 11), import_run=run, source="test", sha256="x"
+    )
 
 
 def test_copy_keeps_empty_text_apart_from_null_and_text_and_json_intact(snapshot):

@@ -222,6 +222,7 @@ class TestDisagreements:
         assert 'id="sources-said"' in page
         assert "Partner survey is right" in page
 
+        assert 'id="disagreements-link"' in client.get("/imports/").content.decode()
         review = client.get("/imports/disagreements/").content.decode()
         assert f'id="disagreement-{disagreement.pk}"' in review
         response = client.post(

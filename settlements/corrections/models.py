@@ -18,7 +18,7 @@ def figure_choices():
     return [(name, Settlement._meta.get_field(name).verbose_name) for name in Settlement.LIST_FIGURES]
 
 
-def _staff_member(verbose_name):
+def staff_member(verbose_name):
     """Who did something: a user, kept as empty when the account goes."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -38,7 +38,7 @@ class FigureCorrection(models.Model):
     )
     field = models.CharField(_("figure"), max_length=24, choices=figure_choices)
     value = models.CharField(_("value"), max_length=100, blank=True, help_text=_("As staff set it; empty for none."))
-    corrected_by = _staff_member(_("corrected by"))
+    corrected_by = staff_member(_("corrected by"))
     corrected_at = models.DateTimeField(_("corrected at"), default=timezone.now)
 
     class Meta:
@@ -68,10 +68,10 @@ class FigureConflict(models.Model):
     )
     list_value = models.CharField(_("the list says"), max_length=100)
     corrected_value = models.CharField(_("corrected to"), max_length=100, blank=True)
-    corrected_by = _staff_member(_("corrected by"))
+    corrected_by = staff_member(_("corrected by"))
     corrected_at = models.DateTimeField(_("corrected at"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    decided_by = _staff_member(_("decided by"))
+    decided_by = staff_member(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 
-from settlements.corrections.models import figure_choices
+from settlements.corrections.models import figure_choices, staff_member
 
 
 class ListSource(models.Model):
@@ -48,14 +48,7 @@ class ListSource(models.Model):
             "AidTrack's vocabulary."
         ),
     )
-    mapping_saved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("mapping saved by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    mapping_saved_by = staff_member(_("mapping saved by"))
     mapping_saved_at = models.DateTimeField(_("mapping saved at"), null=True, blank=True)
     required_columns = models.JSONField(
         _("required fields"),
@@ -137,14 +130,7 @@ class SourceDisagreement(models.Model):
         related_name="+",
         help_text=_("The list whose figure staff chose to stand."),
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = staff_member(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:

@@ -19,6 +19,7 @@ from settlements.importing.forms import NewImportForm
 from settlements.importing.progress import progress_of
 from settlements.importing.report import entry_report_rows, report_csv
 from settlements.models import ImportRun, ListSource
+from settlements.sources import selectors as sources
 from settlements.tasks import import_daily_list
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def import_list(request):
         "runs": runs,
         "freshness": selectors.import_freshness(),
         "waiting_for_review": selectors.review_queue().count(),
+        "disagreements": sources.open_disagreements().count(),
         "can_import": request.user.has_perm("settlements.run_import") and bool(settings.SETTLEMENT_LIST_URL),
         "can_upload": request.user.has_perm("settlements.run_import"),
         "source": settings.SETTLEMENT_LIST_URL,
