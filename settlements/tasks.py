@@ -77,8 +77,19 @@ def import_daily_list(
             queued=True,
         )
     except ImportBusy as exc:
+        if self.request.retries >= BUSY_RETRIES:
+            return _give_up_waiting(run)
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS, max_retries=BUSY_RETRIES) from None
     return result.summary()
+
+
+def _give_up_waiting(run: ImportRun) -> dict:
+    """A queued import that waited its hour for the lock fails on record instead of staying queued."""
+    minutes = BUSY_RETRY_SECONDS * BUSY_RETRIES // 60
+    run.status, run.finished_at = ImportRun.Status.FAILED, timezone.now()
+    run.error = f"Another import held the lock for over {minutes} minutes; this one was not started. Import it again."
+    run.save()
+    return {"status": run.status, "error": run.error}
 
 
 @worker_ready.connect

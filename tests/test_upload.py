@@ -264,3 +264,30 @@ def test_staff_upload_a_list_with_headers_never_seen_map_check_import_and_watch_
     assert page.locator("h1 .badge").inner_text() == "succeeded"
     assert ListSource.objects.get(name="Local council").column_mapping == MAPPING
     assert Settlement.objects.get(pcode="C3315").population == 5050
+
+
+def test_a_queued_upload_waits_for_the_import_running_and_gives_up_on_record_after_an_hour(tmp_path, settings):
+    from settlements.importing.service import ADVISORY_LOCK
+    from settlements.tasks import BUSY_RETRIES, BUSY_RETRY_SECONDS, import_daily_list
+    from tests.test_import_task import lock_gone, other_connection
+
+    settings.IMPORT_UPLOAD_DIR = tmp_path
+    path = tmp_path / "council-2017-09-15.csv"
+    path.write_bytes(COUNCIL_LIST)
+    queued = ImportRun.objects.create(source=path.name, status=ImportRun.Status.QUEUED, trigger="upload")
+    holder = other_connection()
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK])
+    try:
+        # Run in place, the task's retries follow one another at once: each finds the lock held.
+        summary = import_daily_list.apply(kwargs={"source": str(path), "run_id": queued.pk, "mapping": MAPPING}).get()
+    finally:
+        holder.close()
+    lock_gone()
+
+    queued.refresh_from_db()
+    assert summary["status"] == queued.status == "failed"
+    assert "held the lock for over 60 minutes" in queued.error
+    assert queued.attempts == 0
+    assert not ListSnapshot.objects.exists()
+    assert BUSY_RETRIES * BUSY_RETRY_SECONDS == 3600  # the hour the README promises
