@@ -1,8 +1,13 @@
 """List sources: each has its own latest list, column mapping and validation profile; the newest
 word on a settlement stands; two sources that disagree are shown and staff choose."""
 
+import contextlib
 import datetime
 import json
+import os
+import pty
+import subprocess
+import sys
 
 import pytest
 from django.core.cache import cache
@@ -19,6 +24,7 @@ from settlements.roles import COORDINATOR, STAFF
 from settlements.sources import selectors, services
 from settlements.tasks import import_daily_list
 from tests import factories
+from tests.conftest import ROOT, celery_env
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +32,25 @@ HEADER = "P-code,Population\n"
 # A partner's survey in a layout of its own: no header AidTrack's vocabulary knows.
 PARTNER_HEADERS = "Loc ref,Headcount,Rmk,Tel\n"
 PARTNER_MAPPING = {"Loc ref": "pcode", "Headcount": "population", "Rmk": "notes", "Tel": IGNORE}
+
+
+SAMPLE = ROOT / "settlements" / "data" / "samples" / "settlement-list-2017-09-11.csv"
+
+
+def on_a_terminal(*arguments: str) -> str:
+    """What manage.py prints to a terminal (a pseudo-terminal: stdout and stderr both), in the test database."""
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", *arguments], cwd=ROOT, env=celery_env(), stdout=child, stderr=child
+    )
+    os.close(child)
+    chunks = []
+    with contextlib.suppress(OSError):  # the child closed the terminal
+        while chunk := os.read(main, 65536):
+            chunks.append(chunk)
+    os.close(main)
+    assert proc.wait(timeout=60) == 0
+    return b"".join(chunks).decode()
 
 
 def source(name: str, **fields) -> ListSource:
@@ -339,6 +364,20 @@ class TestCommandLine:
         out = capsys.readouterr().out
         assert json.loads(out)["list_source"] == "Partner survey"
         assert out.count("\n") == 1
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("as_json", [False, True])
+    def test_on_a_terminal_it_shows_progress_bars_and_with_json_none(self, as_json):
+        out = on_a_terminal("import_settlement_list", str(SAMPLE), "--dry-run", *(["--json"] if as_json else []))
+
+        bars = [line for line in out.splitlines() if "━" in line]
+        if as_json:
+            assert not bars
+            summary = out[out.index('{"status"') :].splitlines()[0]  # stdout and stderr share the terminal
+            assert json.loads(summary)["rows"] == 69
+        else:
+            assert any("read" in line and "69/69" in line for line in bars), out
+            assert "Dry run of" in out
 
     def test_an_unknown_source_is_refused_with_the_known_ones(self, tmp_path):
         from django.core.management.base import CommandError
