@@ -6,6 +6,7 @@ import itertools
 
 import orjson
 from django.contrib.gis.db.models import GeometryField
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import JSONField
 from psycopg2.extras import execute_values
@@ -59,15 +60,51 @@ def _prep(field, value):
 
 
 def copy_rows(model, fields: list[str], rows) -> int:
-    """Insert many rows with PostgreSQL COPY: no model instances, no per-row SQL. Returns the count."""
+    """Insert many rows with PostgreSQL COPY: no model instances, no per-row SQL. Returns the count.
+
+    Values are plain Python values, dicts and lists for JSON, lists of strings for a text array,
+    and EWKT text for a geometry (`point_ewkt`), which PostGIS reads as it reads its own output."""
     opts = model._meta
     model_fields = [opts.get_field(name) for name in fields]
-    if any(isinstance(f, GeometryField) for f in model_fields):
-        raise ValueError("copy_rows writes plain values and JSON; insert geometries with bulk_create")
     json_columns = [index for index, field in enumerate(model_fields) if isinstance(field, JSONField)]
+    array_columns = [index for index, field in enumerate(model_fields) if isinstance(field, ArrayField)]
+    if array_columns:
+        rows = (_with_arrays(row, array_columns) for row in rows)
     nullable = [field.column for field in model_fields if field.null]
     with connection.cursor() as cursor:
         return _copy(cursor, opts.db_table, [f.column for f in model_fields], rows, json_columns, nullable)
+
+
+def point_ewkt(longitude: float, latitude: float, srid: int = 4326) -> str:
+    """A point as EWKT, without building a GEOS geometry (2.4 s for 100,000 of them)."""
+    return f"SRID={srid};POINT({longitude!r} {latitude!r})"
+
+
+def _with_arrays(row, array_columns: list[int]) -> list:
+    row = list(row)
+    for index in array_columns:
+        row[index] = _array_literal(row[index])
+    return row
+
+
+def _array_literal(values) -> str:
+    """A text array in PostgreSQL's input syntax, every element quoted (so commas, braces, spaces and
+    NULL-like words stay text)."""
+    quoted = ('"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """`count` primary keys from the model's sequence, for rows COPY is about to write (COPY returns
+    no ids, and the rows that point at them are written next)."""
+    if count == 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 class _Lines(io.TextIOBase):

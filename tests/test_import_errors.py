@@ -1,5 +1,6 @@
 """Bad input gets a clear error and loses nothing."""
 
+import datetime
 import gc
 import io
 import json
@@ -13,6 +14,7 @@ from openpyxl import Workbook
 
 from settlements.importing import service
 from settlements.importing.service import import_list
+from settlements.matching import name_keys
 from settlements.models import AidRequest, ImportRun, ListEntry, ListSnapshot, Settlement, SettlementAlias
 
 pytestmark = pytest.mark.django_db
@@ -283,6 +285,23 @@ class TestNewSettlementsAndReview:
         created = Settlement.objects.get(pcode="C9999")
         assert (run.created, created.unverified, created.governorate.pcode) == (1, True, "SY05")
         assert created.on_latest_list
+
+    def test_a_created_settlement_has_its_point_names_keys_dates_and_defaults(self):
+        name = 'Tall "Abu" Salah, \\ {East}'
+        cell = '"Tall ""Abu"" Salah, \\ {East}"'  # the name as a CSV cell
+        run_of(csv_list(f"Hama,{cell},C9998,35.123456789,37.4,300,1\n"))
+
+        created = Settlement.objects.get(pcode="C9998")
+        assert created.name_en == name
+        assert created.location.srid == 4326
+        assert (created.location.x, created.location.y) == (37.4, 35.123456789)
+        assert created.name_keys == sorted(name_keys(name))
+        assert created.first_listed == created.last_listed == created.last_confirmed == datetime.date(2017, 9, 20)
+        assert (created.population, created.water_supply, created.capital_level) == (300, "", None)
+        assert "not in the gazetteer" in created.notes
+        # The next list finds it by its name alone.
+        again = import_list(csv_list(f"Hama,{cell},,,,301,1\n"), source="list-2017-09-21.csv")
+        assert (again.run.matched, Settlement.objects.get(pk=created.pk).population) == (1, 301)
 
     def test_an_unknown_pcode_without_coordinates_goes_to_review(self):
         run = run_of(csv_list("Hama,Nowhere,C9999,,,300,1\n"))
