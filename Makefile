@@ -26,6 +26,7 @@ test: setup lint check pytest
 # Benchmarks run against their own database (aidtrack_bench) and write bench/results/*.json.
 bench: setup
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/import_days_bench.py
 	$(BIN)/python bench/map_bench.py
 	$(BIN)/python bench/tables_bench.py
 	$(BIN)/python bench/coordination_bench.py

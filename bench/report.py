@@ -72,6 +72,37 @@ def import_rows(data: dict) -> list[list[str]]:
     ]
 
 
+def import_days_rows(data: dict) -> list[list[str]]:
+    day_two, floor = data["day_two_s"], data["day_two_floor_s"]
+    phases = ", ".join(f"{name} {figure['median']:.2g}" for name, figure in data["day_two_phases_s"].items())
+    lists = f"{data['rows']:,}-row list"
+    return [
+        [
+            f"Day two: a changed {lists} ({data['changed']:,} changed, {data['new_on_list']:,} new to it, "
+            f"{data['gone_from_list']:,} gone; whole process)",
+            f"{seconds(day_two)}, peak {mib(data['day_two_peak_mib'])} (phases, s: {phases})",
+            "floor: the same entries, changes and settlement updates COPYed into the same tables and indexes, "
+            "the settlements through a staging table and one UPDATE ... FROM",
+            seconds(floor),
+            f"AidTrack {day_two['median'] / floor['median']:.1f}x the floor",
+        ],
+        [
+            f"Same day-two list again (recorded unchanged; rows written: {data['again_rows_written']})",
+            seconds(data["again_s"]),
+            "-",
+            "-",
+            "-",
+        ],
+        [
+            f"First import of a {lists} of places the gazetteer lacks ({data['new_places_created']:,} created)",
+            f"{seconds(data['new_places_s'])}, peak {mib(data['new_places_peak_mib'])}",
+            "-",
+            "-",
+            "-",
+        ],
+    ]
+
+
 def map_rows(data: dict) -> list[list[str]]:
     out = []
     for figures in data["server"].values():
@@ -186,7 +217,13 @@ def coordination_rows(data: dict) -> list[list[str]]:
 def main():
     sections = []
     commands = []
-    builders = (("import", import_rows), ("map", map_rows), ("tables", table_rows), ("coordination", coordination_rows))
+    builders = (
+        ("import", import_rows),
+        ("import_days", import_days_rows),
+        ("map", map_rows),
+        ("tables", table_rows),
+        ("coordination", coordination_rows),
+    )
     for name, builder in builders:
         data = load(name)
         if data:
