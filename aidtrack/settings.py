@@ -298,6 +298,8 @@ EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / "var" / "exports"))
 EXPORT_QUEUE = os.environ.get("EXPORT_QUEUE", "celery")  # a queue of their own keeps them from delaying imports
 # Streamed exports (CSV, HXL, GeoJSON) running at once in one web process; more wait their turn.
 EXPORT_STREAMS_PER_PROCESS = envint("EXPORT_STREAMS_PER_PROCESS", 1)
+# A CSV or HXL export is one COPY statement: it may run longer than a page's WEB_STATEMENT_TIMEOUT.
+EXPORT_STATEMENT_TIMEOUT = envint("EXPORT_STATEMENT_TIMEOUT", 600)
 
 # `make backup` (manage.py backup_database) writes pg_dump files here; docs/OPERATIONS.md.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "var" / "backups"))

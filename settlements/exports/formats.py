@@ -149,6 +149,21 @@ def _in_turn(chunks):
         yield from chunks
 
 
+def csv_chunks(table: Table, rows, *, hxl: bool, bom: bool):
+    """A table's rows from the database as CSV (or HXL) written by PostgreSQL; rows already built
+    (a list, as the presence page's are) written here."""
+    if hasattr(rows, "query"):
+        from settlements.exports import copying
+
+        return copying.csv_chunks(table, rows, hxl=hxl, bom=bom)
+    return csv_lines(table, rows, hxl=hxl, bom=bom)
+
+
+def encoded(chunks):
+    for chunk in chunks:
+        yield chunk.encode() if isinstance(chunk, str) else chunk
+
+
 def export_response(table: Table, rows, export: str, parameters: dict[str, str]):
     if export == "xlsx":
         return FileResponse(
@@ -158,10 +173,10 @@ def export_response(table: Table, rows, export: str, parameters: dict[str, str])
         body, content_type, extension = geojson_chunks(table, rows), "application/geo+json", "geojson"
     else:
         bom = parameters.get("bom") in ("1", "true", "yes")
-        body = csv_lines(table, rows, hxl=export == "hxl", bom=bom)
+        body = csv_chunks(table, rows, hxl=export == "hxl", bom=bom)
         content_type, extension = "text/csv; charset=utf-8", "csv"
         if export == "hxl":
             extension = "hxl.csv"
-    response = StreamingHttpResponse(_in_turn(chunk.encode() for chunk in body), content_type=content_type)
+    response = StreamingHttpResponse(_in_turn(encoded(body)), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{file_name(table, parameters, extension)}"'
     return response
