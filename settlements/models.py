@@ -8,8 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import RegexValidator
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
@@ -351,59 +350,46 @@ class Camp(models.Model):
         return self.name_en
 
 
-def delivered_total(request_ref="pk"):
-    """SQL for the total delivered against the request `request_ref` points at (0 when nothing was)."""
-    per_request = (
-        Delivery.objects.filter(request=OuterRef(request_ref))
-        .values("request")
-        .annotate(total=Sum("quantity"))
-        .values("total")
+class RequestProgress(models.Model):
+    """The one definition of a request's progress: a database view (migration 0026) with a row per
+    aid request, computed from its deliveries and open pledges:
+
+    - `delivered`: the sum of its deliveries;
+    - `gap`: what is still missing (quantity - delivered, not below zero);
+    - `pledged`: what open pledges still promise: their quantities less what was delivered
+      against them (an open pledge has had less delivered than it promised);
+    - `uncovered`: what nobody has delivered or promised (quantity - delivered - pledged, not below zero).
+
+    A view rather than subqueries in each query: a subquery is computed again wherever a figure
+    is used, and the four figures used seven (1.7 s for each per million requests); the view's
+    lateral joins read the deliveries and pledges once per request.
+    """
+
+    request = models.OneToOneField(
+        "AidRequest",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_column="request_id",
+        db_constraint=False,
+        related_name="progress",
     )
-    return Coalesce(Subquery(per_request), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
+    delivered = models.DecimalField(max_digits=14, decimal_places=2)
+    gap = models.DecimalField(max_digits=14, decimal_places=2)
+    pledged = models.DecimalField(max_digits=14, decimal_places=2)
+    uncovered = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        managed = False
+        db_table = "settlements_requestprogress"
 
 
-def pledged_total(request_ref="pk"):
-    """SQL for what open pledges to the request still promise: their quantities less what was
-    delivered against them (an open pledge has had less delivered than it promised)."""
-    open_pledges = Pledge.objects.filter(request=OuterRef(request_ref), status__in=Pledge.OPEN_STATUSES)
-    promised = open_pledges.values("request").annotate(total=Sum("quantity")).values("total")
-    arrived = (
-        Delivery.objects.filter(
-            request=OuterRef(request_ref), pledge__isnull=False, pledge__status__in=Pledge.OPEN_STATUSES
-        )
-        .values("request")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    return Greatest(
-        Coalesce(Subquery(promised), Value(Decimal(0)), output_field=QUANTITY_OUTPUT)
-        - Coalesce(Subquery(arrived), Value(Decimal(0)), output_field=QUANTITY_OUTPUT),
-        Value(Decimal(0)),
-        output_field=QUANTITY_OUTPUT,
-    )
+PROGRESS = ("delivered", "gap", "pledged", "uncovered")
 
 
 class AidRequestQuerySet(models.QuerySet):
     def with_progress(self):
-        """The one definition of a request's progress, computed in SQL:
-
-        - `delivered`: the sum of its deliveries;
-        - `gap`: what is still missing (quantity - delivered, not below zero);
-        - `pledged`: what open pledges still promise;
-        - `uncovered`: what nobody has delivered or promised (quantity - delivered - pledged, not below zero).
-        """
-        zero = Value(Decimal(0))
-        return (
-            self.annotate(delivered=delivered_total(), pledged=pledged_total())
-            .annotate(gap=Greatest(models.F("quantity") - models.F("delivered"), zero, output_field=QUANTITY_OUTPUT))
-            .annotate(
-                uncovered=Greatest(
-                    models.F("quantity") - models.F("delivered") - models.F("pledged"),
-                    zero,
-                    output_field=QUANTITY_OUTPUT,
-                )
-            )
-        )
+        """Each request's `delivered`, `gap`, `pledged` and `uncovered`, as RequestProgress defines them."""
+        return self.annotate(**{name: F(f"progress__{name}") for name in PROGRESS})
 
     def progress_by(self, *fields: str):
         """The requests' progress summed per value of `fields` (unit among them: quantities of
@@ -992,7 +978,7 @@ class UserPreference(models.Model):
 
 # Models of the settlements app that live in their own subpackages.
 from settlements.alerts.models import Notice, Subscription  # noqa: E402, F401
-from settlements.coordination.models import Pledge  # noqa: E402
+from settlements.coordination.models import Pledge  # noqa: E402, F401
 from settlements.corrections.models import FigureConflict, FigureCorrection  # noqa: E402, F401
 from settlements.exports.models import ExportJob  # noqa: E402, F401
 from settlements.sources.models import ListSource, SourceDisagreement  # noqa: E402, F401

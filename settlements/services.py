@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Exists, OuterRef, Value, When
+from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -23,9 +23,9 @@ from settlements.models import (
     ListEntry,
     ListSnapshot,
     Organization,
+    RequestProgress,
     Settlement,
     SettlementAlias,
-    delivered_total,
 )
 from settlements.sources.selectors import later_lists_elsewhere
 
@@ -37,7 +37,7 @@ def refresh_request_status(*, request_ids: Iterable[int]) -> int:
 
     Requests whose status staff set by hand (met or cancelled) keep it. Returns the rows updated.
     """
-    delivered = delivered_total()
+    delivered = Subquery(RequestProgress.objects.filter(request=OuterRef("pk")).values("delivered"))
     derived = Case(
         When(quantity__lte=delivered, then=Value(Status.MET)),
         When(Exists(Delivery.objects.filter(request=OuterRef("pk"))), then=Value(Status.PARTIALLY_MET)),

@@ -318,7 +318,9 @@ def test_a_streamed_export_holds_a_bounded_number_of_rows_in_memory(coordinator_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_client_leaving_mid_export_stops_postgresql_copying_and_the_next_request_is_served(coordinator_client):
+def test_a_client_leaving_mid_export_stops_postgresql_copying_and_the_next_request_is_served(
+    gazetteer, coordinator_client
+):
     many_requests()
     response = coordinator_client.get(reverse("tables:requests"), {"export": "csv"})
     chunks = iter(response.streaming_content)
