@@ -382,6 +382,10 @@ ALERT_JUMP_MINIMUM = envint("ALERT_JUMP_MINIMUM", 10)
 ALERT_DIGEST_ITEMS = envint("ALERT_DIGEST_ITEMS", 20)
 # The Celery queue the digest e-mails go to (empty: the default queue).
 ALERTS_QUEUE = os.environ.get("ALERTS_QUEUE", "")
+# After each write a worker rebuilds the dashboard's figures (on this queue, empty: the default one),
+# CACHE_WARMING_DELAY seconds later, so a burst of edits is built for once.
+CACHE_WARMING_QUEUE = os.environ.get("CACHE_WARMING_QUEUE", "")
+CACHE_WARMING_DELAY = envint("CACHE_WARMING_DELAY", 2)
 # Who does what where: deliveries of one category to one place by two organisations less than
 # PRESENCE_OVERLAP_DAYS apart overlap; open needs of priority PRESENCE_PRIORITY (3, high) or above in
 # an area where no organisation pledged or delivered make it an uncovered area.

@@ -19,13 +19,33 @@ log = logging.getLogger(__name__)
 
 
 def data_changed() -> None:
-    """Bump the version that cached map and table data are keyed on, so they are rebuilt."""
+    """Bump the version that cached map and table data are keyed on, so they are rebuilt, and have a
+    worker rebuild the dashboard's figures for it (insights/dashboard.py)."""
     try:
-        cache.incr(DATA_VERSION_KEY)
+        version = cache.incr(DATA_VERSION_KEY)
     except ValueError:  # no version yet, or it expired: start from a value no earlier version had
-        cache.set(DATA_VERSION_KEY, time.time_ns(), None)
+        version = time.time_ns()
+        cache.set(DATA_VERSION_KEY, version, None)
     except Exception:  # Redis down: cached data expires on its own; the write itself has succeeded
         log.warning("could not bump the cached data version", exc_info=True)
+        return
+    _send_warming(version)
+
+
+def _send_warming(version: int) -> None:
+    """Queue the dashboard's rebuild; a broker that is down costs the next visitor the wait, not the write."""
+    from celery import current_app
+
+    try:
+        current_app.send_task(
+            "settlements.warm_dashboard",
+            kwargs={"version": version},
+            queue=settings.CACHE_WARMING_QUEUE or None,
+            countdown=settings.CACHE_WARMING_DELAY,
+            retry=False,
+        )
+    except Exception:
+        log.warning("could not queue the dashboard's rebuild", exc_info=True)
 
 
 def data_version() -> int | None:
@@ -41,6 +61,17 @@ def data_version() -> int | None:
     return version
 
 
+def parameters_key(path: str, items) -> str:
+    """A view's parameters as a cache key: its path, then (name, value) pairs in a fixed order, so
+    equal views share an entry."""
+    return f"{path}?" + "&".join(f"{key}={value}" for key, value in sorted(items))
+
+
+def cache_key(namespace: str, parameters: str, version, *, per_language: bool = False) -> str:
+    language = get_language() if per_language else "-"
+    return f"{namespace}:{version}:{language}:{hashlib.sha256(parameters.encode()).hexdigest()[:32]}"
+
+
 def cached(namespace: str, parameters: str, build, *, per_language: bool = False):
     """What `build()` returns, cached per data version and parameters (built afresh without Redis).
 
@@ -48,8 +79,7 @@ def cached(namespace: str, parameters: str, build, *, per_language: bool = False
     has its own entry. Lazy labels stay lazy in the cache and need no such split.
     """
     version = data_version()
-    language = get_language() if per_language else "-"
-    key = f"{namespace}:{version}:{language}:{hashlib.sha256(parameters.encode()).hexdigest()[:32]}"
+    key = cache_key(namespace, parameters, version, per_language=per_language)
     value = None
     if version is not None:
         try:

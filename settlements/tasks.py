@@ -10,10 +10,12 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 
+from settlements.caching import data_version
 from settlements.importing.fetch import FetchError
 from settlements.importing.progress import CachedProgress
 from settlements.importing.schedule import missed_slot
 from settlements.importing.service import ImportBusy, close_abandoned_runs, import_from_source
+from settlements.insights import dashboard
 from settlements.models import ImportRun, ListSource
 from settlements.sources.services import default_source
 
@@ -117,3 +119,13 @@ def catch_up_daily_list(self):
     queue = (self.request.delivery_info or {}).get("routing_key")
     import_daily_list.apply_async(queue=queue)
     return {"status": "started"}
+
+
+@shared_task(name="settlements.warm_dashboard", ignore_result=True)
+def warm_dashboard(version: int) -> str:
+    """After a write: build the dashboard's figures for the data as it now is, so no visitor waits
+    for them; nothing when the data changed again since (the later task builds)."""
+    if data_version() != version:
+        return "superseded"
+    dashboard.warm()
+    return "warmed"

@@ -8,7 +8,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 
-from settlements.caching import cached_gzip
+from settlements.caching import cached_gzip, parameters_key
 
 
 def can_view(model: str):
@@ -48,8 +48,8 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 def canonical_parameters(request, ignore=("export",)) -> str:
     """The query string with its parameters in a fixed order, so equal views share a cache entry."""
-    items = sorted((key, value) for key, values in request.GET.lists() if key not in ignore for value in values)
-    return f"{request.path}?" + "&".join(f"{key}={value}" for key, value in items)
+    items = [(key, value) for key, values in request.GET.lists() if key not in ignore for value in values]
+    return parameters_key(request.path, items)
 
 
 def cached_json(request, namespace: str, build, content_type="application/json") -> HttpResponse:

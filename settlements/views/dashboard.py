@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from settlements import selectors
-from settlements.caching import cached
 from settlements.filters import AidRequestFilterSet, SettlementFilterSet
+from settlements.insights import dashboard as figures_of
 from settlements.insights import trends
 from settlements.models import AidRequest, Settlement
 from settlements.views.common import can_view, canonical_parameters, csv_response, filtered
@@ -23,10 +23,8 @@ def trends_for(request, *, strict: bool) -> tuple[dict, object]:
 
 @can_view("aidrequest")
 def dashboard(request):
-    # Both read every open request (seconds at a million): built once per data version.
-    # Governorate names in the figures are already in the page's language.
-    figures = cached("dashboard", "figures", selectors.headline_figures, per_language=True)
-    critical = cached("dashboard", "critical", lambda: list(selectors.most_critical_needs()))
+    # Both read every open request: cached, and built by a worker after each write (insights.dashboard).
+    figures, critical = figures_of.headline(), figures_of.critical()
     over_time, filterset = trends_for(request, strict=False)
     query = request.GET.urlencode()
     context = {

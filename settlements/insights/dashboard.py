@@ -1,0 +1,41 @@
+"""The dashboard's figures that read every open request (seconds at a million), cached per data
+version, and built by a worker after each write so that no coordinator waits for them.
+
+`data_changed()` (caching.py) sends `settlements.warm_dashboard` once a write is committed; the task
+builds what the dashboard's first visitor would: the headline figures in each interface language,
+the most critical needs and the unfiltered trends. A task that finds the data changed again since it
+was sent does nothing: the later one builds for the newer version.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from settlements import selectors
+from settlements.caching import cached, parameters_key
+from settlements.insights import trends
+from settlements.models import AidRequest, Settlement
+
+
+def headline() -> dict:
+    """Governorate names in the figures are already in the page's language: one entry per language."""
+    return cached("dashboard", "figures", selectors.headline_figures, per_language=True)
+
+
+def critical() -> list:
+    return cached("dashboard", "critical", lambda: list(selectors.most_critical_needs()))
+
+
+def unfiltered_trends() -> dict:
+    """The trends of the dashboard as it first opens, with no filter (its cache key is the page's)."""
+    return trends.filtered_trends(
+        Settlement.objects.all(), AidRequest.objects.all(), parameters=parameters_key(reverse("home"), [])
+    )
+
+
+def warm() -> None:
+    for language, _ in settings.LANGUAGES:
+        with translation.override(language):
+            headline()
+    critical()
+    unfiltered_trends()

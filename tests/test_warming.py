@@ -1,0 +1,57 @@
+"""After each write a worker builds the dashboard's figures, so its next visitor waits for nothing."""
+
+import time
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.utils import translation
+
+from settlements import selectors
+from settlements.caching import cache_key, data_changed, data_version
+from settlements.tasks import warm_dashboard
+from tests import factories
+from tests.conftest import start_celery_worker, stop
+
+
+def warmed(language: str) -> dict | None:
+    with translation.override(language):
+        return cache.get(cache_key("dashboard", "figures", data_version(), per_language=True))
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_after_a_write_a_worker_builds_the_dashboard_and_its_next_visitor_builds_nothing(
+    gazetteer, coordinator_client, settings, monkeypatch
+):
+    settings.CACHE_WARMING_QUEUE, settings.CACHE_WARMING_DELAY = f"warm-{uuid.uuid4().hex[:8]}", 0
+    worker = start_celery_worker(settings.CACHE_WARMING_QUEUE)
+    try:
+        factories.aid_request(settlement=factories.settlement("C2663"), category="food", quantity=120)
+        data_changed()  # as every service does once its write is committed
+        deadline = time.monotonic() + 60
+        while not all(warmed(language) for language in ("en", "ar", "ru")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop(worker)
+
+    assert warmed("en")["tonnes_requested"] == 120
+    assert warmed("ar")["by_governorate"] and warmed("ru")["open_requests"] == 1
+
+    def not_again():
+        raise AssertionError("the visitor built the figures the worker had built")
+
+    monkeypatch.setattr(selectors, "headline_figures", not_again)
+    monkeypatch.setattr(selectors, "most_critical_needs", not_again)
+    page = coordinator_client.get("/")
+    assert page.status_code == 200 and page.context["figures"]["tonnes_requested"] == 120
+
+
+@pytest.mark.django_db
+def test_a_rebuild_for_data_that_changed_again_since_does_nothing():
+    version = data_version()
+    data_changed()
+
+    assert warm_dashboard(version) == "superseded"
+    assert warm_dashboard(data_version()) == "warmed"
+    assert warmed("en") is not None
