@@ -29,6 +29,7 @@ bench: setup
 	$(BIN)/python bench/import_days_bench.py
 	$(BIN)/python bench/map_bench.py
 	$(BIN)/python bench/tables_bench.py
+	$(BIN)/python bench/dashboard_bench.py
 	$(BIN)/python bench/coordination_bench.py
 	$(BIN)/python bench/matching_eval.py
 	$(BIN)/python bench/report.py

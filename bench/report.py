@@ -103,6 +103,26 @@ def import_days_rows(data: dict) -> list[list[str]]:
     ]
 
 
+def dashboard_rows(data: dict) -> list[list[str]]:
+    scale = f"{data['aid_requests']:,} requests"
+    return [
+        [
+            f"Dashboard, first view after a write, once a worker rebuilt its figures; {scale}",
+            seconds(data["first_view_after_rebuild_s"]),
+            "the same view with nobody rebuilding (the visitor builds the figures)",
+            seconds(data["first_view_no_rebuild_s"]),
+            ratio(data["first_view_after_rebuild_s"], data["first_view_no_rebuild_s"]),
+        ],
+        [
+            f"Dashboard: the worker's rebuild, from the write to the figures built; {scale}",
+            seconds(data["worker_rebuild_s"]),
+            "-",
+            "-",
+            "-",
+        ],
+    ]
+
+
 def map_rows(data: dict) -> list[list[str]]:
     out = []
     for figures in data["server"].values():
@@ -222,6 +242,7 @@ def main():
         ("import_days", import_days_rows),
         ("map", map_rows),
         ("tables", table_rows),
+        ("dashboard", dashboard_rows),
         ("coordination", coordination_rows),
     )
     for name, builder in builders:

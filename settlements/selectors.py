@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
@@ -141,7 +142,8 @@ def needs_by_category(requests) -> list[dict]:
 
 
 def coverage_by_governorate() -> list[dict]:
-    """Tonnes requested and delivered per governorate, cancelled requests left out."""
+    """Tonnes requested and delivered per governorate, cancelled requests left out, with the
+    governorate's names in both scripts (`local_name` picks the page's)."""
     requests = (
         AidRequest.objects.exclude(status=AidRequest.Status.CANCELLED)
         .filter(unit=AidRequest.Unit.TONNES)
@@ -152,23 +154,19 @@ def coverage_by_governorate() -> list[dict]:
         )
         .order_by()
         .values("name_en", "name_ar")
-        .annotate(requested=Sum("quantity"), delivered_sum=Sum("delivered"))
+        .annotate(requested=Sum("quantity"), delivered=Sum("delivered"))
         .order_by("-requested", "name_en")
     )
-    return [
-        {"governorate": local_name(row), "requested": float(row["requested"]), "delivered": float(row["delivered_sum"])}
-        for row in requests
-    ]
+    return list(requests)
 
 
 def headline_figures() -> dict:
-    """The dashboard's numbers: who is listed, who is in camps, what is needed and what arrived."""
-    tonnes = (
-        AidRequest.objects.exclude(status=AidRequest.Status.CANCELLED)
-        .filter(unit=AidRequest.Unit.TONNES)
-        .progress_totals()
-    )
-    requested, delivered = tonnes["requested"], tonnes["delivered"]
+    """The dashboard's numbers: who is listed, who is in camps, what is needed and what arrived.
+
+    The same in every language: names and labels are chosen when shown (`governorate_chart`)."""
+    by_governorate = coverage_by_governorate()  # one pass over the tonnes gives the totals too
+    requested = sum((row["requested"] for row in by_governorate), Decimal(0))
+    delivered = sum((row["delivered"] for row in by_governorate), Decimal(0))
     open_by_category = (
         AidRequest.objects.filter(status__in=AidRequest.OPEN_STATUSES)
         .order_by()
@@ -188,8 +186,16 @@ def headline_figures() -> dict:
         "tonnes_requested": requested,
         "tonnes_delivered": delivered,
         "coverage": round(100 * delivered / requested, 1) if requested else None,
-        "by_governorate": coverage_by_governorate(),
+        "by_governorate": by_governorate,
     }
+
+
+def governorate_chart(by_governorate: list[dict]) -> list[dict]:
+    """The dashboard chart's bars: each governorate in the page's language."""
+    return [
+        {"governorate": local_name(row), "requested": float(row["requested"]), "delivered": float(row["delivered"])}
+        for row in by_governorate
+    ]
 
 
 def most_critical_needs(limit: int = 10):

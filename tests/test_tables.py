@@ -429,7 +429,11 @@ def test_the_dashboard_headlines_and_most_critical_needs(coordinator_client, nee
         "shelter": 1,
     }
     assert (figures["tonnes_requested"], figures["tonnes_delivered"], figures["coverage"]) == (108, 40, 37.0)
-    assert {row["governorate"]: row["requested"] for row in figures["by_governorate"]} == {"Homs": 100, "Hama": 8}
+    chart = response.context["chart"]["governorates"]
+    assert {row["governorate"]: row["requested"] for row in chart} == {"Homs": 100, "Hama": 8}
+    # One cached picture, its names in each page's language.
+    arabic = coordinator_client.get("/", HTTP_ACCEPT_LANGUAGE="ar").context["chart"]["governorates"]
+    assert {row["governorate"] for row in arabic} == {"حمص", "حماة"}
     critical = list(response.context["critical"])
     assert [r.pk for r in critical] == [needs["medicine"].pk, needs["food"].pk, needs["tents"].pk]
     assert b'id="chart-data"' in response.content

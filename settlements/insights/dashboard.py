@@ -7,9 +7,7 @@ the most critical needs and the unfiltered trends. A task that finds the data ch
 was sent does nothing: the later one builds for the newer version.
 """
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
 from settlements import selectors
 from settlements.caching import cached, parameters_key
@@ -18,8 +16,8 @@ from settlements.models import AidRequest, Settlement
 
 
 def headline() -> dict:
-    """Governorate names in the figures are already in the page's language: one entry per language."""
-    return cached("dashboard", "figures", selectors.headline_figures, per_language=True)
+    """The same in every language (names and labels are picked when shown): one entry for all."""
+    return cached("dashboard", "figures", selectors.headline_figures)
 
 
 def critical() -> list:
@@ -34,8 +32,6 @@ def unfiltered_trends() -> dict:
 
 
 def warm() -> None:
-    for language, _ in settings.LANGUAGES:
-        with translation.override(language):
-            headline()
+    headline()
     critical()
     unfiltered_trends()

@@ -29,7 +29,7 @@ def dashboard(request):
     query = request.GET.urlencode()
     context = {
         "figures": figures,
-        "chart": {"governorates": figures["by_governorate"], "trends": over_time},
+        "chart": {"governorates": selectors.governorate_chart(figures["by_governorate"]), "trends": over_time},
         "trends_filter": filterset,
         "trends_csv": reverse("trends-csv") + (f"?{query}&" if query else "?"),
         "critical": critical,
