@@ -216,6 +216,25 @@ def test_table_pages_run_a_fixed_number_of_queries(coordinator_client, django_as
         coordinator_client.get(reverse("tables:requests"))
 
 
+def test_the_filter_form_is_cached_per_filters_language_and_data(coordinator_client):
+    from settlements.caching import data_changed
+    from settlements.models import AdminArea
+
+    def form(**params) -> str:
+        page = coordinator_client.get(reverse("tables:settlements"), params).content.decode()
+        return page[page.index('<form class="filters"') : page.index("</form>", page.index('<form class="filters"'))]
+
+    assert '<option value="SY04" selected translate="no">Homs</option>' in form(governorate="SY04")
+    other = form(governorate="SY07")
+    assert '<option value="SY07" selected ' in other and '<option value="SY04" selected ' not in other
+    arabic = coordinator_client.get(reverse("tables:settlements"), {"governorate": "SY04"}, HTTP_ACCEPT_LANGUAGE="ar")
+    assert '<option value="SY04" selected translate="no">حمص</option>' in arabic.content.decode()
+
+    AdminArea.objects.filter(pcode="SY04").update(name_en="Homs (renamed)")
+    data_changed()  # as every write does once committed
+    assert '<option value="SY04" selected translate="no">Homs (renamed)</option>' in form(governorate="SY04")
+
+
 # Exports
 
 
