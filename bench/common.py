@@ -14,6 +14,8 @@ ENV = {**os.environ, "DATABASE_URL": BENCH_DATABASE_URL, "DJANGO_SETTINGS_MODULE
 ENV["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 ENV["LOG_LEVEL"] = "WARNING"
 ENV["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"  # testserver: in-process Django test clients
+# The lists the benchmarks import through a worker are written here; a queued import reads only this folder.
+ENV["IMPORT_UPLOAD_DIR"] = str(ROOT / "var")
 
 
 def manage(*args: str, check: bool = True) -> subprocess.CompletedProcess:
