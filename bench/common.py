@@ -1,5 +1,8 @@
 """Shared by the benchmarks: a dedicated database, seeded with synthetic data, and timing helpers."""
 
+import argparse
+import datetime
+import json
 import os
 import statistics
 import subprocess
@@ -132,3 +135,20 @@ def seed_requests(total: int) -> int:
         cursor.execute("VACUUM ANALYZE")
     data_changed()
     return max(have, total)
+
+
+def measured(result: dict, command: str) -> dict:
+    """A benchmark's result with when and how it was measured."""
+    result["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    result["command"] = command
+    return result
+
+
+def main_with_runs(description: str, run, results: Path, *, runs: int = 3) -> None:
+    """`--runs N`, then `run(N)`'s result written to `results` and printed."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=runs)
+    result = run(parser.parse_args().runs)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))

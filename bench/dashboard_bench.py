@@ -9,15 +9,12 @@
     .venv/bin/python bench/dashboard_bench.py [--runs 3]
 """
 
-import argparse
-import datetime
-import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ENV, ROOT, prepare, seed_requests, summary
+from common import ENV, ROOT, main_with_runs, measured, prepare, seed_requests, summary
 from import_bench import Worker
 
 RESULTS = ROOT / "bench" / "results" / "dashboard.json"
@@ -72,26 +69,17 @@ def run(runs: int) -> dict:
         rebuilt.append(time.perf_counter() - started)
         warm.append(first_view(client))
     worker.stop()
-    return {
-        "what": "the dashboard's first view after a write",
-        "aid_requests": requests,
-        "first_view_no_rebuild_s": summary(cold),
-        "worker_rebuild_s": summary(rebuilt),
-        "first_view_after_rebuild_s": summary(warm),
-        "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "command": f"make bench (bench/dashboard_bench.py --runs {runs})",
-    }
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    result = run(args.runs)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    return measured(
+        {
+            "what": "the dashboard's first view after a write",
+            "aid_requests": requests,
+            "first_view_no_rebuild_s": summary(cold),
+            "worker_rebuild_s": summary(rebuilt),
+            "first_view_after_rebuild_s": summary(warm),
+        },
+        f"make bench (bench/dashboard_bench.py --runs {runs})",
+    )
 
 
 if __name__ == "__main__":
-    main()
+    main_with_runs(__doc__, run, RESULTS)

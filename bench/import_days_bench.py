@@ -19,7 +19,6 @@ peak memory, plus the phases the import reports.
     make bench     # or: .venv/bin/python bench/import_days_bench.py [--runs 3]
 """
 
-import argparse
 import csv
 import datetime
 import io
@@ -31,7 +30,7 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BENCH_DATABASE_URL, ROOT, prepare, seed_requests, summary, timed
+from common import BENCH_DATABASE_URL, ROOT, main_with_runs, prepare, seed_requests, summary, timed
 from import_bench import import_command, reset
 
 RESULTS = ROOT / "bench" / "results" / "import_days.json"
@@ -243,44 +242,35 @@ def run(runs: int) -> dict:
     reset()
     day_two = measured["day_two"]
     check = day_two[-1]["summary"]
-    return {
-        "what": "day-two, new-place and repeated imports of 100,000-row lists into a 102,000-settlement gazetteer",
-        "rows": LISTED,
-        "changed": CHANGED,
-        "new_on_list": NEW,
-        "gone_from_list": GONE,
-        "staff_requests": staff_requests,
-        "day_two_counts": {k: check[k] for k in ("matched", "updated", "unchanged", "removed", "created")},
-        "day_two_s": summary([m["seconds"] for m in day_two]),
-        "day_two_peak_mib": summary([m["peak"] for m in day_two]),
-        "day_two_phases_s": {p: summary([m["timings"].get(p, 0) for m in day_two]) for p in day_two[0]["timings"]},
-        "day_two_floor_s": summary(measured["floor"]),
-        "day_two_ratio_to_floor": round(
-            summary([m["seconds"] for m in day_two])["median"] / summary(measured["floor"])["median"], 1
-        ),
-        "again_s": summary([m["seconds"] for m in measured["again"]]),
-        "again_rows_written": max(measured["again_rows_written"]),
-        "new_places_s": summary([m["seconds"] for m in measured["new_places"]]),
-        "new_places_peak_mib": summary([m["peak"] for m in measured["new_places"]]),
-        "new_places_created": measured["new_places"][-1]["summary"]["created"],
-        "new_places_phases_s": {
-            p: summary([m["timings"].get(p, 0) for m in measured["new_places"]])
-            for p in measured["new_places"][0]["timings"]
+    return measured(
+        {
+            "what": "day-two, new-place and repeated imports of 100,000-row lists into a 102,000-settlement gazetteer",
+            "rows": LISTED,
+            "changed": CHANGED,
+            "new_on_list": NEW,
+            "gone_from_list": GONE,
+            "staff_requests": staff_requests,
+            "day_two_counts": {k: check[k] for k in ("matched", "updated", "unchanged", "removed", "created")},
+            "day_two_s": summary([m["seconds"] for m in day_two]),
+            "day_two_peak_mib": summary([m["peak"] for m in day_two]),
+            "day_two_phases_s": {p: summary([m["timings"].get(p, 0) for m in day_two]) for p in day_two[0]["timings"]},
+            "day_two_floor_s": summary(measured["floor"]),
+            "day_two_ratio_to_floor": round(
+                summary([m["seconds"] for m in day_two])["median"] / summary(measured["floor"])["median"], 1
+            ),
+            "again_s": summary([m["seconds"] for m in measured["again"]]),
+            "again_rows_written": max(measured["again_rows_written"]),
+            "new_places_s": summary([m["seconds"] for m in measured["new_places"]]),
+            "new_places_peak_mib": summary([m["peak"] for m in measured["new_places"]]),
+            "new_places_created": measured["new_places"][-1]["summary"]["created"],
+            "new_places_phases_s": {
+                p: summary([m["timings"].get(p, 0) for m in measured["new_places"]])
+                for p in measured["new_places"][0]["timings"]
+            },
         },
-        "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "command": f"make bench (bench/import_days_bench.py --runs {runs})",
-    }
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    result = run(args.runs)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+        f"make bench (bench/import_days_bench.py --runs {runs})",
+    )
 
 
 if __name__ == "__main__":
-    main()
+    main_with_runs(__doc__, run, RESULTS)
