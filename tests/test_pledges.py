@@ -131,6 +131,19 @@ def test_delivered_pledged_and_uncovered_follow_one_definition(gazetteer):
     assert progress(need) == (Decimal("30"), Decimal("40"), Decimal("70"), Decimal("30"))
 
 
+@pytest.mark.parametrize("status", Pledge.Status.values)
+def test_a_pledge_counts_as_promised_exactly_while_its_status_is_open(gazetteer, status):
+    """The gap's view (migration 0026) names the open statuses in SQL: it must agree with Pledge.OPEN_STATUSES."""
+    need = factories.aid_request(quantity=Decimal("100"))
+    promise = pledge(need, "50")
+    deliver(need, "10", against=promise)
+    Pledge.objects.filter(pk=promise.pk).update(status=status)
+
+    delivered, pledged, gap, uncovered = progress(need)
+    promised = Decimal("40") if status in Pledge.OPEN_STATUSES else Decimal("0")
+    assert (delivered, pledged, gap, uncovered) == (Decimal("10"), promised, Decimal("90"), 90 - promised)
+
+
 def test_more_pledged_than_needed_leaves_nothing_uncovered_not_less(gazetteer):
     need = factories.aid_request(quantity=Decimal("100"))
     pledge(need, "80")

@@ -235,6 +235,15 @@ def test_the_filter_form_is_cached_per_filters_language_and_data(coordinator_cli
     assert '<option value="SY04" selected translate="no">Homs (renamed)</option>' in form(governorate="SY04")
 
 
+@pytest.mark.parametrize("name", ["settlements", "requests"])
+def test_hostile_filter_values_are_escaped_in_the_filter_form_fresh_and_cached(coordinator_client, name):
+    hostile = '"><script>alert(1)</script>'
+    for attempt in ("rendered", "from the cache"):
+        page = coordinator_client.get(reverse(f"tables:{name}"), {"sort": hostile, "q": hostile}).content.decode()
+        assert "<script>alert(1)</script>" not in page, attempt
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, attempt
+
+
 # Exports
 
 

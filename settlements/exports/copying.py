@@ -50,8 +50,10 @@ def formatted_select(table: Table, rows) -> tuple[str, list]:
     """The table's query, each of its columns formatted for the file, with its parameters."""
     query = rows.query
     # The order Django's values() selects in, as its ValuesIterable reads the rows.
-    names = list(query.selected) if query.selected else [*query.extra_select, *query.values_select]
-    names += [] if query.selected else list(query.annotation_select)
+    if query.selected:
+        names = list(query.selected)
+    else:
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
     inner, inner_params = query.sql_with_params()
     expressions, params = [], []
     for column in table.columns:
@@ -123,26 +125,20 @@ class _Pipe:
                 self.chunks.get(timeout=0.1)
 
 
-class _export_limits:
+@contextlib.contextmanager
+def _export_limits(cursor):
     """An export may take longer than a page (EXPORT_STATEMENT_TIMEOUT), and needs no JIT compilation
     (2.7 s of a million-row export); the connection's own settings come back after it."""
-
-    def __init__(self, cursor):
-        self.cursor = cursor
-
-    def __enter__(self):
-        self.cursor.execute("SELECT current_setting('statement_timeout')")
-        self.timeout = self.cursor.fetchone()[0]
-        self.cursor.execute("SET statement_timeout = %s", [f"{settings.EXPORT_STATEMENT_TIMEOUT}s"])
-        self.cursor.execute("SET jit = off")
-
-    def __exit__(self, *exc):
-        try:
-            self.cursor.execute("SET statement_timeout = %s", [self.timeout])
-            self.cursor.execute("RESET jit")
-        except psycopg2.Error:  # a failed or abandoned COPY: the connection is closed after it
-            pass
-        return False
+    cursor.execute("SELECT current_setting('statement_timeout')")
+    timeout = cursor.fetchone()[0]
+    cursor.execute("SET statement_timeout = %s", [f"{settings.EXPORT_STATEMENT_TIMEOUT}s"])
+    cursor.execute("SET jit = off")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(psycopg2.Error):  # a failed or abandoned COPY: the connection is closed after it
+            cursor.execute("SET statement_timeout = %s", [timeout])
+            cursor.execute("RESET jit")
 
 
 def _stream(head: str, select: str, params: list):

@@ -2,8 +2,8 @@
 version, and built by a worker after each write so that no coordinator waits for them.
 
 `data_changed()` (caching.py) sends `settlements.warm_dashboard` once a write is committed; the task
-builds what the dashboard's first visitor would: the headline figures in each interface language,
-the most critical needs and the unfiltered trends. A task that finds the data changed again since it
+builds what the dashboard's first visitor would: the headline figures (one picture for every
+language), the most critical needs and the unfiltered trends. A task that finds the data changed again since it
 was sent does nothing: the later one builds for the newer version.
 """
 

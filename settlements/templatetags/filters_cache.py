@@ -5,9 +5,9 @@ data (settlements.caching): without Redis it is rendered every time, and the pag
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
-from settlements.caching import cached, parameters_key
+from settlements.caching import cached
+from settlements.views.common import canonical_parameters
 
 register = template.Library()
 
@@ -15,12 +15,12 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def filter_form(context) -> str:
     request, filterset = context["request"], context["filter"]
-    items = [(key, value) for key, values in request.GET.lists() if key not in ("page", "export") for value in values]
-    parameters = f"{type(filterset).__name__}:{parameters_key(request.path, items)}"
-    html = cached(
+    parameters = f"{type(filterset).__name__}:{canonical_parameters(request, ignore=('page', 'export'))}"
+    # render_to_string escapes every value (the query's, the areas' and organisations' names) and
+    # returns a SafeString, which the cache keeps as one: the tag leaves it as it is.
+    return cached(
         "filter-form",
         parameters,
         lambda: render_to_string("_filter_form.html", {"filter": filterset}, request=request),
         per_language=True,
     )
-    return mark_safe(html)  # noqa: S308 (our own template's output, escaped as it rendered)
