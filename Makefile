@@ -25,6 +25,7 @@ test: setup lint check pytest
 
 # Benchmarks run against their own database (aidtrack_bench) and write bench/results/*.json.
 bench: setup
+	@scripts/ensure-system.sh --bench
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/import_days_bench.py
 	$(BIN)/python bench/map_bench.py

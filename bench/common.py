@@ -4,6 +4,7 @@ import argparse
 import datetime
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -19,6 +20,9 @@ ENV["LOG_LEVEL"] = "WARNING"
 ENV["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"  # testserver: in-process Django test clients
 # The lists the benchmarks import through a worker are written here; a queued import reads only this folder.
 ENV["IMPORT_UPLOAD_DIR"] = str(ROOT / "var")
+# One key for the bench and the servers it starts (bench/server.py runs them with DEBUG off), so
+# the sessions it signs are theirs.
+ENV["SECRET_KEY"] = os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50)
 
 
 def manage(*args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -1,4 +1,7 @@
-"""A real AidTrack server on the bench database, for benchmarks that go through HTTP."""
+"""A real AidTrack server on the bench database, for benchmarks that go through HTTP.
+
+It runs as production does (DEBUG off, static files collected with their manifest and served by
+WhiteNoise), but over plain HTTP: the TLS proxy in front of production is not what is measured."""
 
 import socket
 import subprocess
@@ -8,6 +11,8 @@ import urllib.error
 import urllib.request
 
 from common import ENV, ROOT
+
+STATIC_ROOT = ROOT / "var" / "bench-static"
 
 
 def free_port() -> int:
@@ -42,7 +47,19 @@ class Server:
         ]
 
     def __enter__(self):
-        env = {**ENV, "DEBUG": "1", "DB_CONN_MAX_AGE": "60"}
+        env = {
+            **ENV,
+            "DEBUG": "0",
+            "SECURE_SSL_REDIRECT": "0",
+            "STATIC_ROOT": str(STATIC_ROOT),
+            "DB_CONN_MAX_AGE": "60",
+        }
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         self.proc = subprocess.Popen(self.command, cwd=ROOT, env=env)  # noqa: S603
         for _ in range(100):
             try:

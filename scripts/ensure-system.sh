@@ -5,6 +5,8 @@ set -euo pipefail
 
 PACKAGES=(postgresql-15 postgresql-15-postgis-3 redis-server gdal-bin libgeos-c1v5 libproj25 chromium gettext
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+# `--bench`: what `make bench` needs besides (wrk, the load generator of the tables benchmark).
+[ "${1:-}" = "--bench" ] && PACKAGES+=(wrk)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

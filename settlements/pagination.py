@@ -26,6 +26,14 @@ class EstimatedCountPaginator(Paginator):
 
     estimated = False
 
+    @classmethod
+    def counted(cls, count: int, per_page: int, *, estimated: bool) -> "EstimatedCountPaginator":
+        """A paginator for a count already known (a cached page's), with no rows to count."""
+        paginator = cls([], per_page)
+        paginator.__dict__["count"] = count
+        paginator.estimated = estimated
+        return paginator
+
     @cached_property
     def count(self):
         exact = self.object_list.order_by()[: EXACT_COUNT_LIMIT + 1].count()

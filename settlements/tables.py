@@ -82,8 +82,12 @@ class Table:
         """The model whose rows the table shows (its filter set's)."""
         return self.filterset._meta.model
 
-    def total_figures(self, queryset) -> list[tuple[str, object]]:
+    def total_figures(self, queryset) -> dict[str, object]:
         return TOTALS[self.name](queryset)
+
+    @staticmethod
+    def labelled(figures: dict[str, object]) -> list[tuple[str, object]]:
+        return [(TOTAL_LABELS[key], value) for key, value in figures.items()]
 
 
 def settlement_rows(queryset):
@@ -235,21 +239,30 @@ REQUESTS = Table(
 TABLES = {table.name: table for table in (SETTLEMENTS, CAMPS, REQUESTS)}
 
 
-def _people(queryset) -> list[tuple[str, object]]:
+# The figures above a table, by key: what is computed (and cached) is the figures alone, so a
+# cached entry serves every language and holds no lazy label to rebuild.
+TOTAL_LABELS = {
+    "people": _("People"),
+    "requested": _("Tonnes requested"),
+    "delivered": _("Tonnes delivered"),
+    "gap": _("Tonnes still needed"),
+    "pledged": _("Tonnes pledged"),
+    "uncovered": _("Tonnes nobody covers"),
+    "open": _("Open requests"),
+}
+
+
+def _people(queryset) -> dict[str, object]:
     totals = queryset.order_by().aggregate(people=Sum("population"))
-    return [(_("People"), totals["people"] or 0)]
+    return {"people": totals["people"] or 0}
 
 
-def _tonnes(queryset) -> list[tuple[str, object]]:
+def _tonnes(queryset) -> dict[str, object]:
     totals = queryset.filter(unit=AidRequest.Unit.TONNES).progress_totals()
-    return [
-        (_("Tonnes requested"), totals["requested"]),
-        (_("Tonnes delivered"), totals["delivered"]),
-        (_("Tonnes still needed"), totals["gap"]),
-        (_("Tonnes pledged"), totals["pledged"]),
-        (_("Tonnes nobody covers"), totals["uncovered"]),
-        (_("Open requests"), queryset.filter(status__in=AidRequest.OPEN_STATUSES).order_by().count()),
-    ]
+    return {
+        **{key: totals[key] for key in ("requested", "delivered", "gap", "pledged", "uncovered")},
+        "open": queryset.filter(status__in=AidRequest.OPEN_STATUSES).order_by().count(),
+    }
 
 
 TOTALS = {"settlements": _people, "camps": _people, "requests": _tonnes}

@@ -34,6 +34,17 @@ def _fresh_cached_data():
     data_changed()
 
 
+@pytest.fixture(autouse=True)
+def _interface_language():
+    """Each test starts in the default language: a page a test asked for in Arabic activates Arabic
+    for the thread, and a later test's English messages must not depend on the order they ran in."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 def celery_env(**overrides) -> dict[str, str]:
     """Environment for a Celery process on the test Redis and the test database."""
     from django.db import connection

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -233,6 +234,40 @@ def test_the_filter_form_is_cached_per_filters_language_and_data(coordinator_cli
     AdminArea.objects.filter(pcode="SY04").update(name_en="Homs (renamed)")
     data_changed()  # as every write does once committed
     assert '<option value="SY04" selected translate="no">Homs (renamed)</option>' in form(governorate="SY04")
+
+
+def test_a_table_page_is_built_once_per_data_version_query_and_language(coordinator_client, needs):
+    from settlements.caching import data_changed
+
+    def rows_of(response) -> str:
+        page = response.content.decode()
+        return page[page.index("<tbody>") : page.index("</tbody>")]
+
+    url = reverse("tables:requests")
+    fresh = coordinator_client.get(url, {"category": "food"})
+    assert "100" in rows_of(fresh)
+    # Behind the application's back (no write through it, so no new data version): the page is
+    # served as it was built, with the rows and the count the context gives.
+    AidRequest.objects.filter(pk=needs["food"].pk).update(quantity=Decimal("321"))
+    with CaptureQueriesContext(connection) as queries:
+        cached = coordinator_client.get(url, {"category": "food"})
+    assert rows_of(cached) == rows_of(fresh)
+    assert [row["quantity"] for row in cached.context["page"].object_list] == [Decimal("100")]
+    assert cached.context["paginator"].count == 1
+    assert not any("settlements_aidrequest" in query["sql"] for query in queries.captured_queries)
+    # Another query, another page, another language: each built for itself.
+    assert "321" in rows_of(coordinator_client.get(url, {"category": "food", "sort": "-priority"}))
+    arabic = rows_of(coordinator_client.get(url, {"category": "food"}, HTTP_ACCEPT_LANGUAGE="ar"))
+    assert "321" in arabic and "غذاء" in arabic and ">food<" not in arabic.replace(" ", "").replace("\n", "")
+    data_changed()  # as every write does once committed
+    assert "321" in rows_of(coordinator_client.get(url, {"category": "food"}))
+
+
+def test_a_page_of_filters_that_mean_nothing_answers_400_fresh_and_cached(coordinator_client, needs):
+    for attempt in ("built", "from the cache"):
+        response = coordinator_client.get(reverse("tables:requests"), {"priority": "urgent"})
+        assert response.status_code == 400, attempt
+        assert list(response.context["page"].object_list) == [], attempt
 
 
 @pytest.mark.parametrize("name", ["settlements", "requests"])

@@ -15,7 +15,9 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def filter_form(context) -> str:
     request, filterset = context["request"], context["filter"]
-    parameters = f"{type(filterset).__name__}:{canonical_parameters(request, ignore=('page', 'export'))}"
+    # The page's path says which filters it has, so the filter set (lazy on a table page) is built
+    # only when the form is rendered.
+    parameters = canonical_parameters(request, ignore=("page", "export"))
     # render_to_string escapes every value (the query's, the areas' and organisations' names) and
     # returns a SafeString, which the cache keeps as one: the tag leaves it as it is.
     return cached(

@@ -1,12 +1,16 @@
 """Tables, detail pages and their exports: the numbers behind the map."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
+from django.core.paginator import Page
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 from settlements.caching import cached
@@ -45,37 +49,24 @@ def deliveries_by_request(request_ids) -> dict[int, list[Delivery]]:
 
 def table_page(request, table: Table, queryset):
     export = request.GET.get("export")
-    filterset = filtered(table.filterset, request, queryset, strict=bool(export))
     if export:
-        if export not in FORMATS:
-            raise BadRequest(f"export must be one of {', '.join(FORMATS)}")
-        if exporting.runs_in_background(export, filterset.qs):
-            job = exporting.start_export(
-                user=request.user, table=table, export=export, query=request.GET, language=get_language()
-            )
-            return redirect("exports:detail", token=job.token)
-        return export_response(table, table.rows(stable_order(filterset.qs)), export, request.GET.dict())
-
-    # Page through primary keys alone, then build just this page's rows: PostgreSQL skips the
-    # rows before the page without computing their columns (delivered, gap, names).
-    ordered = stable_order(filterset.qs)
-    paginator = EstimatedCountPaginator(ordered.values_list("pk", flat=True), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    page_ids = list(page.object_list)
-    found = {row["pk"]: row for row in table.rows(queryset.model.objects.filter(pk__in=page_ids).order_by())}
-    page.object_list = [found[pk] for pk in page_ids]
-    shown = [(column, column.shows()) for column in table.columns if column.key not in ("lat", "lon")]
-    for row in page.object_list:
-        row["url"] = row_link(table, row)
-        row["cells"] = [(column, shows(row)) for column, shows in shown]
-    if table is REQUESTS:
-        deliveries = deliveries_by_request(page_ids)
-        for row in page.object_list:
-            row["deliveries"] = deliveries.get(row["pk"], [])
-    totals = cached(
-        f"totals-{table.name}",
-        canonical_parameters(request, ignore=("export", "page", "sort", "bom")),
-        lambda: table.total_figures(filterset.qs),
+        return table_export(request, table, queryset, export)
+    # The filters are read only when the page is built, or the filter form rendered: a page served
+    # from the cache needs neither.
+    filterset = SimpleLazyObject(lambda: filtered(table.filterset, request, queryset, strict=False))
+    rows_page = cached(
+        f"table-page-{table.name}",
+        canonical_parameters(request, ignore=("export", "bom")),
+        lambda: table_rows_page(request, table, filterset, queryset),
+        per_language=True,
+    )
+    page = rows_page.page()
+    totals = table.labelled(
+        cached(
+            f"totals-{table.name}",
+            canonical_parameters(request, ignore=("export", "page", "sort", "bom")),
+            lambda: table.total_figures(filterset.qs),
+        )
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -83,14 +74,79 @@ def table_page(request, table: Table, queryset):
         "table": table,
         "filter": filterset,
         "page": page,
-        "paginator": paginator,
-        "columns": [column for column in table.columns if column.key not in ("lat", "lon")],
+        "paginator": page.paginator,
+        "columns": visible_columns(table),
         "totals": totals,
         "query": query.urlencode(),
         "sort": request.GET.get("sort", ""),
         "exports": FORMATS,
     }
-    return render(request, "tables/table.html", context, status=200 if filterset.is_valid() else 400)
+    return render(request, "tables/table.html", context, status=200 if rows_page.valid else 400)
+
+
+def table_export(request, table: Table, queryset, export: str):
+    """The filtered table as a file: streamed, or prepared by a worker when it is a large spreadsheet."""
+    if export not in FORMATS:
+        raise BadRequest(f"export must be one of {', '.join(FORMATS)}")
+    filterset = filtered(table.filterset, request, queryset)
+    if exporting.runs_in_background(export, filterset.qs):
+        job = exporting.start_export(
+            user=request.user, table=table, export=export, query=request.GET, language=get_language()
+        )
+        return redirect("exports:detail", token=job.token)
+    return export_response(table, table.rows(stable_order(filterset.qs)), export, request.GET.dict())
+
+
+def visible_columns(table: Table) -> list:
+    return [column for column in table.columns if column.key not in ("lat", "lon")]
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """One page of a table as it is cached: plain rows, the count, the rows rendered, and whether
+    the filters were valid (the page answers 400 when not)."""
+
+    valid: bool
+    rows: list[dict]
+    number: int
+    count: int
+    estimated: bool
+    html: str
+
+    def page(self) -> Page:
+        paginator = EstimatedCountPaginator.counted(self.count, PAGE_SIZE, estimated=self.estimated)
+        page = Page(self.rows, self.number, paginator)
+        page.html = self.html
+        return page
+
+
+def table_rows_page(request, table: Table, filterset, queryset) -> RowsPage:
+    """One page of the table: its rows, its count, and its rows already rendered.
+
+    It is built once per data version, filters, order, page and language and then served from the
+    cache: rendering fifty rows of a dozen cells is most of a page's time, and twenty coordinators
+    paging the same list should not each pay it."""
+    # Page through primary keys alone, then build just this page's rows: PostgreSQL skips the
+    # rows before the page without computing their columns (delivered, gap, names).
+    ordered = stable_order(filterset.qs)
+    paginator = EstimatedCountPaginator(ordered.values_list("pk", flat=True), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    page_ids = list(page.object_list)
+    found = {row["pk"]: row for row in table.rows(queryset.model.objects.filter(pk__in=page_ids).order_by())}
+    rows = [found[pk] for pk in page_ids]
+    for row in rows:
+        row["url"] = row_link(table, row)
+    if table is REQUESTS:
+        deliveries = deliveries_by_request(page_ids)
+        for row in rows:
+            row["deliveries"] = deliveries.get(row["pk"], [])
+    columns = visible_columns(table)
+    shown = [(column, column.shows()) for column in columns]
+    cells = [[(column, shows(row)) for column, shows in shown] for row in rows]
+    html = render_to_string(
+        "tables/_rows.html", {"table": table, "columns": columns, "rows": list(zip(rows, cells, strict=True))}
+    )
+    return RowsPage(filterset.is_valid(), rows, page.number, paginator.count, paginator.estimated, html)
 
 
 @can_view("settlement")
