@@ -189,13 +189,22 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DB_C
 DB_STATEMENT_TIMEOUT = envint("DB_STATEMENT_TIMEOUT", 1800)
 DB_LOCK_TIMEOUT = envint("DB_LOCK_TIMEOUT", 300)
 DB_IDLE_IN_TRANSACTION_TIMEOUT = envint("DB_IDLE_IN_TRANSACTION_TIMEOUT", 600)
+# PostgreSQL's JIT compiler, off unless DB_JIT is set: AidTrack's queries are index lookups and
+# aggregates that end before compiling pays back (the 100,000-settlement map layer spent half of
+# its second compiling; docs/PERFORMANCE.md).
+DB_JIT = envbool("DB_JIT", False)
 DATABASES["default"]["OPTIONS"]["options"] = " ".join(
-    f"-c {name}={seconds * 1000}"
-    for name, seconds in (
-        ("statement_timeout", DB_STATEMENT_TIMEOUT),
-        ("lock_timeout", DB_LOCK_TIMEOUT),
-        ("idle_in_transaction_session_timeout", DB_IDLE_IN_TRANSACTION_TIMEOUT),
-    )
+    [
+        *(
+            f"-c {name}={seconds * 1000}"
+            for name, seconds in (
+                ("statement_timeout", DB_STATEMENT_TIMEOUT),
+                ("lock_timeout", DB_LOCK_TIMEOUT),
+                ("idle_in_transaction_session_timeout", DB_IDLE_IN_TRANSACTION_TIMEOUT),
+            )
+        ),
+        f"-c jit={'on' if DB_JIT else 'off'}",
+    ]
 )
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

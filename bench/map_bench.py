@@ -8,7 +8,9 @@ Server side, in one process and interleaved run by run so machine noise hits eve
 Reported: median [min-max] seconds and bytes (raw and gzip).
 
 Browser side: Debian's Chromium opens /map/ (served by gunicorn on the bench database) and the
-time from navigation start to the markers being drawn is read from the page.
+time from navigation start to the markers being drawn is read from the page: with the layers
+cached, and at 100,000 settlements as the first visit after a write, both once the worker has
+rebuilt what the map opens with (settlements.warm_dashboard) and with no worker to do it.
 
     .venv/bin/python bench/map_bench.py [--runs 5] [--skip-browser]
 """
@@ -22,7 +24,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, prepare, seed_requests, summary
+from common import ENV, ROOT, prepare, seed_requests, summary
+from dashboard_bench import NOBODY, built
+from import_bench import Worker
 from server import Server, logged_in_session
 
 RESULTS = ROOT / "bench" / "results" / "map.json"
@@ -117,31 +121,60 @@ def measure_server(runs: int) -> dict:
     return results
 
 
+def visit(browser, server, cookie: str, query: str) -> tuple[float, int]:
+    """Seconds from navigation start to the markers drawn, and how many settlements they show."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route("https://*.tile.openstreetmap.org/**", lambda route: route.abort())
+    context.add_cookies([{"name": "sessionid", "value": cookie, "url": server.url}])
+    page = context.new_page()
+    page.goto(f"{server.url}/map/?{query}")
+    page.wait_for_selector("#map-status[data-shown]", timeout=120_000)
+    seconds = page.evaluate("() => performance.now() / 1000")
+    total = int(page.get_attribute("#map-status", "data-total"))
+    context.close()
+    return seconds, total
+
+
 def measure_browser(runs: int) -> dict:
+    from django.conf import settings
     from playwright.sync_api import sync_playwright
+
+    from settlements.caching import data_changed
 
     results = {}
     cookie = logged_in_session()  # before Playwright runs its event loop in this thread
+    worker = Worker()
+    ENV["CACHE_WARMING_DELAY"] = "0"
     with Server() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
         )
         for size, params in SIZES.items():
-            seconds, total = [], None
             query = "&".join(f"{k}={v}" for k, v in params.items())
-            for run in range(runs + 1):  # the first visit warms the server and its cache; not counted
-                context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                context.route("https://*.tile.openstreetmap.org/**", lambda route: route.abort())
-                context.add_cookies([{"name": "sessionid", "value": cookie, "url": server.url}])
-                page = context.new_page()
-                page.goto(f"{server.url}/map/?{query}")
-                page.wait_for_selector("#map-status[data-shown]", timeout=120_000)
-                if run:
-                    seconds.append(page.evaluate("() => performance.now() / 1000"))
-                total = int(page.get_attribute("#map-status", "data-total"))
-                context.close()
+            visit(browser, server, cookie, query)  # the first visit warms the server and its cache; not counted
+            seconds = [visit(browser, server, cookie, query)[0] for _ in range(runs)]
+            total = visit(browser, server, cookie, query)[1]
             results[size] = {"settlements": total, "navigation_to_markers_drawn_s": summary(seconds)}
+        # The first visit after a write, to the map as it opens (no filter, 100,000 settlements).
+        rebuilt, after_rebuild, nobody = [], [], []
+        for _ in range(runs):
+            settings.CACHE_WARMING_QUEUE = worker.queue
+            started = time.perf_counter()
+            data_changed()
+            while not built():  # the worker builds the map's layers first, then the dashboard's figures
+                time.sleep(0.05)
+            rebuilt.append(time.perf_counter() - started)
+            after_rebuild.append(visit(browser, server, cookie, "")[0])
+            settings.CACHE_WARMING_QUEUE = NOBODY
+            data_changed()
+            nobody.append(visit(browser, server, cookie, "")[0])
+        results["first_visit_after_a_write"] = {
+            "worker_rebuild_s": summary(rebuilt),
+            "once_rebuilt_s": summary(after_rebuild),
+            "nobody_rebuilds_s": summary(nobody),
+        }
         browser.close()
+    worker.stop()
     return results
 
 

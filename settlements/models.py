@@ -567,6 +567,18 @@ class AidRequest(models.Model):
             # Status is filtered by equality only: no pattern index beside it (a daily list writes
             # 200,000 requests into every index here).
             models.Index(fields=["status"], name="aidrequest_status"),
+            # The map's colour of each settlement and camp, its most urgent open need, read from the index
+            # alone (OPEN_STATUSES: a test holds the two together).
+            models.Index(
+                fields=["settlement", "priority"],
+                condition=Q(status__in=["open", "partial"], settlement__isnull=False),
+                name="aidrequest_open_settlement",
+            ),
+            models.Index(
+                fields=["camp", "priority"],
+                condition=Q(status__in=["open", "partial"], camp__isnull=False),
+                name="aidrequest_open_camp",
+            ),
             # Only camp and settlement requests staff place have a point; list requests have none. As an
             # expression, because PostGIS's schema editor drops the condition of an index on a geometry field.
             GistIndex(F("location"), condition=Q(location__isnull=False), name="aidrequest_location"),

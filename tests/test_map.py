@@ -255,3 +255,12 @@ def test_the_admin_runs_under_the_policy_with_a_nonce_only_for_the_map_widget(cl
         else:  # django-celery-beat's form script now comes from a static file
             assert inline == [], url
         assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_the_open_need_indexes_hold_exactly_the_open_statuses():
+    """Migration 0027's partial indexes serve the map's colours only while their condition is the
+    query's: they name the open statuses, which must stay AidRequest.OPEN_STATUSES."""
+    conditions = [index.condition for index in AidRequest._meta.indexes if index.name.startswith("aidrequest_open_")]
+    assert len(conditions) == 2
+    for condition in conditions:
+        assert sorted(dict(condition.children)["status__in"]) == sorted(AidRequest.OPEN_STATUSES)

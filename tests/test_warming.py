@@ -1,14 +1,17 @@
-"""After each write a worker builds the dashboard's figures, so its next visitor waits for nothing."""
+"""After each write a worker builds the dashboard's figures and the map's first view, so their next
+visitor waits for nothing."""
 
 import time
 import uuid
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 
 from settlements import selectors
 from settlements.caching import cache_key, data_changed, data_version
 from settlements.tasks import warm_dashboard
+from settlements.views import maps
 from tests import factories
 from tests.conftest import start_celery_worker, stop
 
@@ -19,7 +22,7 @@ def warmed() -> dict | None:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_after_a_write_a_worker_builds_the_dashboard_and_its_next_visitor_builds_nothing(
+def test_after_a_write_a_worker_builds_the_dashboard_and_the_map_and_their_next_visitor_builds_nothing(
     gazetteer, coordinator_client, settings, monkeypatch
 ):
     settings.CACHE_WARMING_QUEUE, settings.CACHE_WARMING_DELAY = f"warm-{uuid.uuid4().hex[:8]}", 0
@@ -40,8 +43,18 @@ def test_after_a_write_a_worker_builds_the_dashboard_and_its_next_visitor_builds
 
     monkeypatch.setattr(selectors, "headline_figures", not_again)
     monkeypatch.setattr(selectors, "most_critical_needs", not_again)
+    monkeypatch.setattr(selectors, "settlement_map_data", not_again)
+    monkeypatch.setattr(selectors, "camp_map_data", not_again)
+    monkeypatch.setattr(maps, "areas_geojson", not_again)
     page = coordinator_client.get("/")
     assert page.status_code == 200 and page.context["figures"]["tonnes_requested"] == 120
+    points = coordinator_client.get(reverse("map:settlements")).json()
+    assert [feature["properties"]["p"] for feature in points["features"] if feature["properties"]["p"]] == [3]  # high, the request's
+    assert coordinator_client.get(reverse("map:camps")).status_code == 200
+    # The dashboard asks for the areas with no level, the map with level=1: the one entry serves both.
+    for params in ({}, {"level": "1"}):
+        areas = coordinator_client.get(reverse("map:areas"), params).json()
+        assert sum(feature["properties"]["open"] for feature in areas["features"]) == 1
 
 
 @pytest.mark.django_db

@@ -66,7 +66,7 @@ def area_figures(level: int, requests, settlements) -> dict[str, dict]:
     pledged = located(Pledge.objects.filter(request__in=open_requests, status__in=Pledge.OPEN_STATUSES))
     delivered = located(Delivery.objects.filter(request__in=open_requests, delivering_organization__isnull=False))
     for rows in (pledged, delivered):
-        for pcode, organization in rows.values_list(area, "org").distinct():
+        for pcode, organization in rows.order_by().values_list(area, "org").distinct():
             present[pcode].add(organization)
     for pcode, organizations in present.items():
         figures[pcode]["organizations"] = len(organizations)

@@ -127,18 +127,16 @@ class _Pipe:
 
 @contextlib.contextmanager
 def _export_limits(cursor):
-    """An export may take longer than a page (EXPORT_STATEMENT_TIMEOUT), and needs no JIT compilation
-    (2.7 s of a million-row export); the connection's own settings come back after it."""
+    """An export may take longer than a page (EXPORT_STATEMENT_TIMEOUT); the connection's own limit
+    comes back after it."""
     cursor.execute("SELECT current_setting('statement_timeout')")
     timeout = cursor.fetchone()[0]
     cursor.execute("SET statement_timeout = %s", [f"{settings.EXPORT_STATEMENT_TIMEOUT}s"])
-    cursor.execute("SET jit = off")
     try:
         yield
     finally:
         with contextlib.suppress(psycopg2.Error):  # a failed or abandoned COPY: the connection is closed after it
             cursor.execute("SET statement_timeout = %s", [timeout])
-            cursor.execute("RESET jit")
 
 
 def _stream(head: str, select: str, params: list):

@@ -52,9 +52,10 @@ def canonical_parameters(request, ignore=("export",)) -> str:
     return parameters_key(request.path, items)
 
 
-def cached_json(request, namespace: str, build, content_type="application/json") -> HttpResponse:
-    """JSON built by `build()`, cached per data version and query, sent gzip-compressed when accepted."""
-    body, tag = cached_gzip(namespace, canonical_parameters(request), build)
+def cached_json(request, namespace: str, build, content_type="application/json", ignore=("export",)) -> HttpResponse:
+    """JSON built by `build()`, cached per data version and query (but for the parameters `ignore`
+    names, which the namespace then carries), sent gzip-compressed when accepted."""
+    body, tag = cached_gzip(namespace, canonical_parameters(request, ignore=ignore), build)
     etag = f'"{tag}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()

@@ -1,5 +1,6 @@
 """The coordinators' map: the page, its data layers and its popups."""
 
+import inspect
 import math
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import BadRequest
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -141,8 +143,9 @@ def area_shapes(request):
     def build():
         return areas_geojson(level, requests.qs, settlements.qs, within)
 
-    # Days since the last delivery change with the date, so the date is part of the key.
-    return cached_json(request, f"map-areas-{timezone.localdate()}", build, GEOJSON)
+    # Days since the last delivery change with the date, so the date is part of the key; so is the
+    # level, read as it is meant (the dashboard asks with none, the map with level=1: one entry).
+    return cached_json(request, f"map-areas-{timezone.localdate()}-{level}", build, GEOJSON, ignore=("level",))
 
 
 def local_date(day) -> str | None:
@@ -203,3 +206,22 @@ def camp_popup(request, pk):
             "admin_url": admin_link(request, camp),
         }
     )
+
+
+# The layers the map fetches when it opens with no filter (static/js/map.js, load()).
+FIRST_VIEW = [
+    (settlement_points, "map:settlements", {}),
+    (camp_points, "map:camps", {}),
+    (area_shapes, "map:areas", {"level": "1"}),
+]
+
+
+def warm_first_view() -> None:
+    """Build the layers the map (and the dashboard's map) opens with, for the data as it now is, so that
+    the first coordinator after a write does not wait for them (the worker's settlements.warm_dashboard runs this).
+
+    Each is asked of its own view, so it is cached under the very key and with the very body a
+    visitor would get; `inspect.unwrap` leaves out the login check, which a worker has no user for."""
+    factory = RequestFactory()
+    for view, name, params in FIRST_VIEW:
+        inspect.unwrap(view)(factory.get(reverse(name), params))
