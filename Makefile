@@ -28,6 +28,7 @@ bench: setup
 	@scripts/ensure-system.sh --bench
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/import_days_bench.py
+	$(BIN)/python bench/gazetteer_bench.py
 	$(BIN)/python bench/map_bench.py
 	$(BIN)/python bench/tables_bench.py
 	$(BIN)/python bench/dashboard_bench.py

@@ -7,6 +7,8 @@
   a write, which builds the page, is timed alone beside it.
 - The unfiltered requests CSV export (1,000,000 rows), consumed to the end in a fresh process:
   wall time and that process's peak memory, beside the same export of one priority (a quarter).
+- The spreadsheet (XLSX) export a worker builds, of 83,333 and of 166,666 requests, in a fresh
+  process: wall time (process start included) and peak memory, which must not grow with the rows.
 
     .venv/bin/python bench/tables_bench.py [--requests 200] [--runs 3]
 """
@@ -98,6 +100,31 @@ def export_once(params: str) -> None:
     print(json.dumps({"bytes": size, "rows": lines - 1}))
 
 
+def xlsx_once(params: str) -> None:
+    """Run in a child process: build a spreadsheet export as the worker does, and print its size."""
+    django_setup()
+    from django.contrib.auth.models import User
+    from django.http import QueryDict
+
+    from settlements.exports.models import ExportJob
+    from settlements.exports.services import build_export
+
+    query = QueryDict(params)
+    job = ExportJob.objects.create(
+        user=User.objects.get(username="bench"),
+        table="requests",
+        format="xlsx",
+        parameters={key: query.getlist(key) for key in query},
+        language="en",
+    )
+    job = build_export(job_id=job.pk)
+    if job.status != ExportJob.Status.READY:
+        raise RuntimeError(f"the export failed: {job.error}")
+    print(json.dumps({"bytes": job.size, "rows": job.rows_done}))
+    job.file.delete()
+    job.delete()
+
+
 def measure_export(runs: int) -> dict:
     results = {}
     for name, params in {"all_1m": "", "one_priority": "&priority=1"}.items():
@@ -111,14 +138,31 @@ def measure_export(runs: int) -> dict:
     return results
 
 
+def measure_xlsx(runs: int) -> dict:
+    """The spreadsheet a worker builds, at 83,333 and 166,666 rows: time, and memory that should not grow."""
+    results = {}
+    for name, params in {"food_priority_1": "category=food&priority=1", "food": "category=food"}.items():
+        seconds, memory, shape = [], [], None
+        for _ in range(runs):
+            elapsed, peak, out = timed([sys.executable, __file__, "--xlsx-once", params])
+            seconds.append(elapsed)
+            memory.append(peak)
+            shape = json.loads(out.strip().splitlines()[-1])
+        results[name] = {**shape, "seconds": summary(seconds), "peak_memory_mib": summary(memory)}
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="how long each scenario runs, per run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--export-once", dest="export_params")
+    parser.add_argument("--xlsx-once", dest="xlsx_params")
     args = parser.parse_args()
     if args.export_params is not None:
         return export_once(args.export_params)
+    if args.xlsx_params is not None:
+        return xlsx_once(args.xlsx_params)
 
     prepare(100_000)
     seed_requests(1_000_000)
@@ -152,6 +196,7 @@ def main():
             "requests": sum(m["requests"] for m in measured),
         }
     result["export_csv"] = measure_export(args.runs)
+    result["export_xlsx"] = measure_xlsx(args.runs)
     result["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     result["command"] = f"bench/tables_bench.py --seconds {args.seconds} --runs {args.runs}"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

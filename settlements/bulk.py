@@ -107,6 +107,24 @@ def reserve_ids(model, count: int) -> list[int]:
         return [pk for (pk,) in cursor.fetchall()]
 
 
+def insert_new(model, rows: list[dict]) -> list[int]:
+    """Insert rows given as {field name (not column): value}, only what differs from the defaults, with COPY: ids
+    reserved first and returned in order, every other field at its default. A value is as
+    `copy_rows` takes it (a geometry as EWKT, `point_ewkt`)."""
+    fields = [field.name for field in model._meta.concrete_fields]
+    defaults = {field.name: field.get_default() for field in model._meta.concrete_fields}
+    unknown = {name for row in rows[:1] for name in row} - defaults.keys()
+    if unknown:
+        raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    ids = reserve_ids(model, len(rows))
+    copy_rows(
+        model,
+        fields,
+        ([(defaults | row | {"id": pk})[name] for name in fields] for row, pk in zip(rows, ids, strict=True)),
+    )
+    return ids
+
+
 class _Lines(io.TextIOBase):
     """CSV lines produced while COPY reads them, so PostgreSQL stores rows as Python formats the next ones.
 

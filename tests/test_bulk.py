@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from settlements.bulk import copy_rows, update_rows
+from settlements.bulk import copy_rows, insert_new, point_ewkt, update_rows
 from settlements.models import ImportRun, ListChange, ListEntry, ListSnapshot, Settlement
 from settlements.sources.services import default_source
 
@@ -69,3 +69,23 @@ def test_a_staged_update_sets_nulls_and_values_over_many_pages():
         for row in Settlement.objects.filter(pk__in=ids).values_list("pk", "population", "last_listed", "water_supply")
     }
     assert found == {pk: tuple(values) for pk, *values in rows}
+
+
+def test_insert_new_returns_the_ids_in_order_and_leaves_every_other_field_at_its_default():
+    homs = Settlement.objects.get(pcode="C2663").governorate
+    rows = [
+        {"pcode": "C8000001", "name_en": "First", "governorate": homs.pk, "location": point_ewkt(36.5, 34.1)},
+        {"pcode": "C8000002", "name_en": "Second", "governorate": homs.pk, "location": point_ewkt(36.6, 34.2)},
+    ]
+
+    ids = insert_new(Settlement, rows)
+
+    first, second = (Settlement.objects.get(pk=pk) for pk in ids)
+    assert (first.pcode, second.pcode) == ("C8000001", "C8000002")
+    assert (second.location.x, second.location.y, second.governorate_id) == (36.6, 34.2, homs.pk)
+    assert (first.population, first.on_latest_list, first.unverified, first.notes) == (None, False, False, "")
+
+
+def test_insert_new_refuses_a_column_name_for_a_field_name():
+    with pytest.raises(ValueError, match="no field governorate_id"):
+        insert_new(Settlement, [{"pcode": "C8000003", "name_en": "Third", "governorate_id": 1}])

@@ -791,6 +791,24 @@ def test_a_cod_gazetteer_file_adds_and_renames_communities_and_never_deletes(tmp
     assert run_of((HEADER + "Hama,Oqeirbat,,5,\n").encode()).matched == 1
 
 
+def test_a_gazetteer_file_moves_a_community_and_leaves_one_within_a_ten_millionth_of_a_degree(tmp_path, capsys):
+    qaryatein = Settlement.objects.get(pcode="C2663")
+    lon, lat = qaryatein.location.x, qaryatein.location.y
+    areas = [qaryatein.sub_district.pcode, "", qaryatein.district.pcode, "", "SY04", "Homs"]
+    aliases = qaryatein.aliases.count()
+
+    def load(longitude: float) -> str:
+        row = ["C2663", qaryatein.name_en, qaryatein.name_ar, *areas, repr(lat), repr(longitude)]
+        call_command("load_gazetteer", str(cod_file(tmp_path / "syr_admin4.csv", [row])))
+        return capsys.readouterr().out
+
+    assert "nothing changed" in load(lon + 5e-8)
+    assert "0 communities added, 1 updated, 0 renamed" in load(lon + 0.01)
+    qaryatein.refresh_from_db()
+    assert (round(qaryatein.location.x, 7), round(qaryatein.location.y, 7)) == (round(lon + 0.01, 7), round(lat, 7))
+    assert qaryatein.aliases.count() == aliases  # moved, not renamed
+
+
 def test_a_gazetteer_file_in_another_layout_is_refused_with_the_columns_it_lacks(tmp_path):
     path = tmp_path / "list.csv"
     path.write_text("Settlement,P-code\nOqeirbat,C3315\n", encoding="utf-8")

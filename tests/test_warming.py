@@ -49,7 +49,8 @@ def test_after_a_write_a_worker_builds_the_dashboard_and_the_map_and_their_next_
     page = coordinator_client.get("/")
     assert page.status_code == 200 and page.context["figures"]["tonnes_requested"] == 120
     points = coordinator_client.get(reverse("map:settlements")).json()
-    assert [feature["properties"]["p"] for feature in points["features"] if feature["properties"]["p"]] == [3]  # high, the request's
+    colours = [feature["properties"]["p"] for feature in points["features"] if feature["properties"]["p"]]
+    assert colours == [3]  # high, the request's priority
     assert coordinator_client.get(reverse("map:camps")).status_code == 200
     # The dashboard asks for the areas with no level, the map with level=1: the one entry serves both.
     for params in ({}, {"level": "1"}):

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from aidtrack.logs import import_run_context
 from settlements import services
-from settlements.bulk import copy_rows, point_ewkt, reserve_ids
+from settlements.bulk import copy_rows, insert_new, point_ewkt
 from settlements.caching import data_changed
 from settlements.corrections.services import reconcile_list
 from settlements.importing.columns import (
@@ -443,14 +443,9 @@ def _create_settlements(outcomes: list[RowOutcome], matcher: RowMatcher, list_da
     from the sequence, then COPYed with every other field at its default (a 100,000-place list
     spent 29 s building and inserting model instances)."""
     created = [o for o in outcomes if o.outcome == ListEntry.Outcome.CREATED]
-    fields = [f.name for f in Settlement._meta.concrete_fields]
-    defaults = {f.name: f.get_default() for f in Settlement._meta.concrete_fields}
-    rows = []
-    for outcome, pk in zip(created, reserve_ids(Settlement, len(created)), strict=True):
+    rows = [_new_settlement(o, matcher, list_date, on_latest_list=on_latest_list) for o in created]
+    for outcome, pk in zip(created, insert_new(Settlement, rows), strict=True):
         outcome.settlement_id = pk
-        new = defaults | _new_settlement(outcome, matcher, list_date, on_latest_list=on_latest_list) | {"id": pk}
-        rows.append([new[name] for name in fields])
-    copy_rows(Settlement, fields, rows)
 
 
 ENTRY_FIELDS = ["snapshot", "row", "settlement", "outcome", "method", "score", "name", "pcode", "governorate"]
