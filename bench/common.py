@@ -76,6 +76,8 @@ def prepare(settlements: int) -> None:
     if have >= settlements:
         return
     governorates = list(AdminArea.objects.filter(level=1))
+    # Numbered on from the synthetic ones already there (an earlier benchmark may have asked for fewer).
+    first = Settlement.objects.filter(pcode__startswith=SYNTHETIC_PREFIX).count()
     new = [
         Settlement(
             pcode=f"{SYNTHETIC_PREFIX}{i:06d}",
@@ -84,7 +86,7 @@ def prepare(settlements: int) -> None:
             location=Point(36.0 + (i % 600) / 100, 32.5 + (i // 600 % 450) / 100, srid=4326),
             governorate=governorates[i % len(governorates)],
         )
-        for i in range(settlements - have)
+        for i in range(first, first + settlements - have)
     ]
     for settlement in new:
         settlement.refresh_name_keys()

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, main_with_runs, manage, measured, prepare, seed_requests, summary, timed
 
 RESULTS = ROOT / "bench" / "results" / "gazetteer.json"
-PREFIX = "C8"  # the file's P-codes, C8000001...; the real gazetteer stops at C6xxx, the synthetic settlements are C9
+PREFIX = "C7"  # the file's P-codes, C7000000...; the real gazetteer stops at C6xxx, the bench's own are C8 and C9
 COMMUNITIES = 100_000
 COLUMNS = [
     "admin1_pcode", "admin1_name_en", "admin2_pcode", "admin2_name_en", "admin3_pcode", "admin3_name_en",

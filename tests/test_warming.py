@@ -66,3 +66,13 @@ def test_a_rebuild_for_data_that_changed_again_since_does_nothing():
     assert warm_dashboard(version) == "superseded"
     assert warm_dashboard(data_version()) == "warmed"
     assert warmed() is not None
+
+
+@pytest.mark.django_db
+def test_a_deployment_s_migrate_leaves_what_the_previous_version_cached_behind():
+    from django.core.management import call_command
+
+    before = data_version()
+    call_command("migrate", verbosity=0)
+
+    assert data_version() != before
