@@ -30,7 +30,7 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BENCH_DATABASE_URL, ROOT, main_with_runs, prepare, seed_requests, summary, timed
+from common import BENCH_DATABASE_URL, ROOT, main_with_runs, measured, prepare, seed_requests, summary, timed
 from import_bench import import_command, reset
 
 RESULTS = ROOT / "bench" / "results" / "import_days.json"
@@ -226,21 +226,21 @@ def run(runs: int) -> dict:
     new_places = write_new_places(var / "bench-new-places.csv", places)
     first, second = datetime.date(2030, 2, 1), datetime.date(2030, 2, 2)
     floor = Floor(places, second)
-    measured = {"day_two": [], "floor": [], "again": [], "again_rows_written": [], "new_places": []}
+    runs_of = {"day_two": [], "floor": [], "again": [], "again_rows_written": [], "new_places": []}
     for _ in range(runs):
         reset()
         imported(day1, first, "succeeded")
-        measured["floor"].append(floor.run())
-        measured["day_two"].append(imported(day2, second, "succeeded"))
+        runs_of["floor"].append(floor.run())
+        runs_of["day_two"].append(imported(day2, second, "succeeded"))
         before = rows_written()
-        measured["again"].append(imported(day2, second, "unchanged"))
-        measured["again_rows_written"].append(rows_written() - before)
+        runs_of["again"].append(imported(day2, second, "unchanged"))
+        runs_of["again_rows_written"].append(rows_written() - before)
         reset()
         forget_new_places()
-        measured["new_places"].append(imported(new_places, first, "succeeded"))
+        runs_of["new_places"].append(imported(new_places, first, "succeeded"))
         forget_new_places()
     reset()
-    day_two = measured["day_two"]
+    day_two = runs_of["day_two"]
     check = day_two[-1]["summary"]
     return measured(
         {
@@ -254,18 +254,18 @@ def run(runs: int) -> dict:
             "day_two_s": summary([m["seconds"] for m in day_two]),
             "day_two_peak_mib": summary([m["peak"] for m in day_two]),
             "day_two_phases_s": {p: summary([m["timings"].get(p, 0) for m in day_two]) for p in day_two[0]["timings"]},
-            "day_two_floor_s": summary(measured["floor"]),
+            "day_two_floor_s": summary(runs_of["floor"]),
             "day_two_ratio_to_floor": round(
-                summary([m["seconds"] for m in day_two])["median"] / summary(measured["floor"])["median"], 1
+                summary([m["seconds"] for m in day_two])["median"] / summary(runs_of["floor"])["median"], 1
             ),
-            "again_s": summary([m["seconds"] for m in measured["again"]]),
-            "again_rows_written": max(measured["again_rows_written"]),
-            "new_places_s": summary([m["seconds"] for m in measured["new_places"]]),
-            "new_places_peak_mib": summary([m["peak"] for m in measured["new_places"]]),
-            "new_places_created": measured["new_places"][-1]["summary"]["created"],
+            "again_s": summary([m["seconds"] for m in runs_of["again"]]),
+            "again_rows_written": max(runs_of["again_rows_written"]),
+            "new_places_s": summary([m["seconds"] for m in runs_of["new_places"]]),
+            "new_places_peak_mib": summary([m["peak"] for m in runs_of["new_places"]]),
+            "new_places_created": runs_of["new_places"][-1]["summary"]["created"],
             "new_places_phases_s": {
-                p: summary([m["timings"].get(p, 0) for m in measured["new_places"]])
-                for p in measured["new_places"][0]["timings"]
+                p: summary([m["timings"].get(p, 0) for m in runs_of["new_places"]])
+                for p in runs_of["new_places"][0]["timings"]
             },
         },
         f"make bench (bench/import_days_bench.py --runs {runs})",

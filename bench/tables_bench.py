@@ -125,26 +125,14 @@ def xlsx_once(params: str) -> None:
     job.delete()
 
 
-def measure_export(runs: int) -> dict:
+def in_children(flag: str, scenarios: dict[str, str], runs: int) -> dict:
+    """Each scenario `runs` times in a fresh process (`flag` with its parameters): its output's
+    rows and bytes, wall seconds and peak memory."""
     results = {}
-    for name, params in {"all_1m": "", "one_priority": "&priority=1"}.items():
+    for name, params in scenarios.items():
         seconds, memory, shape = [], [], None
         for _ in range(runs):
-            elapsed, peak, out = timed([sys.executable, __file__, "--export-once", params])
-            seconds.append(elapsed)
-            memory.append(peak)
-            shape = json.loads(out.strip().splitlines()[-1])
-        results[name] = {**shape, "seconds": summary(seconds), "peak_memory_mib": summary(memory)}
-    return results
-
-
-def measure_xlsx(runs: int) -> dict:
-    """The spreadsheet a worker builds, at 83,333 and 166,666 rows: time, and memory that should not grow."""
-    results = {}
-    for name, params in {"food_priority_1": "category=food&priority=1", "food": "category=food"}.items():
-        seconds, memory, shape = [], [], None
-        for _ in range(runs):
-            elapsed, peak, out = timed([sys.executable, __file__, "--xlsx-once", params])
+            elapsed, peak, out = timed([sys.executable, __file__, flag, params])
             seconds.append(elapsed)
             memory.append(peak)
             shape = json.loads(out.strip().splitlines()[-1])
@@ -195,8 +183,10 @@ def main():
             "errors": sum(m["errors"] for m in measured),
             "requests": sum(m["requests"] for m in measured),
         }
-    result["export_csv"] = measure_export(args.runs)
-    result["export_xlsx"] = measure_xlsx(args.runs)
+    result["export_csv"] = in_children("--export-once", {"all_1m": "", "one_priority": "&priority=1"}, args.runs)
+    # The spreadsheet a worker builds, at 83,333 and 166,666 rows: time, and memory that should not grow.
+    xlsx = {"food_priority_1": "category=food&priority=1", "food": "category=food"}
+    result["export_xlsx"] = in_children("--xlsx-once", xlsx, args.runs)
     result["measured_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     result["command"] = f"bench/tables_bench.py --seconds {args.seconds} --runs {args.runs}"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
