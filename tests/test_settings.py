@@ -140,6 +140,8 @@ def test_every_connection_is_opened_with_bounds_on_its_work():
         "lock_timeout=300000",
         "-c",
         "idle_in_transaction_session_timeout=600000",
+        "-c",
+        "jit=off",
     ]
     assert web.stdout.split() == [
         "-c",
@@ -148,4 +150,19 @@ def test_every_connection_is_opened_with_bounds_on_its_work():
         "lock_timeout=5000",
         "-c",
         "idle_in_transaction_session_timeout=60000",
+        "-c",
+        "jit=off",
     ], web.stderr
+    jit = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**clean, "DB_JIT": "1"}, capture_output=True, text=True
+    )
+    assert jit.stdout.split()[-2:] == ["-c", "jit=on"], jit.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_compiles_no_query_on_aidtrack_s_connections():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
