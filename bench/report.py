@@ -191,7 +191,8 @@ def table_rows(data: dict) -> list[list[str]]:
                 "per data version)",
                 f"p50 {seconds(page['p50_s'])}, p99 {seconds(page['p99_s'])}, "
                 f"{page['requests_per_s']['median']} req/s, {page['errors']} errors",
-                "the same page, one visitor, first view after a write (the page built)",
+                "the same page's first view after a write, one visitor, no worker rebuilding (the visitor builds "
+                "the page and its totals)",
                 seconds(data["first_view_after_write_s"][name]),
                 "-",
             ]

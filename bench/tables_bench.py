@@ -57,7 +57,7 @@ def hammer(url: str, cookie: str, duration: int) -> dict:
         text=True,
         check=True,
     ).stdout
-    latencies = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    latencies = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
     not_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     timeouts = re.search(r"Socket errors: .*timeout (\d+)", out)
     return {

@@ -18,7 +18,7 @@ from settlements.importing.service import ImportBusy, close_abandoned_runs, impo
 from settlements.insights import dashboard
 from settlements.models import ImportRun, ListSource
 from settlements.sources.services import default_source
-from settlements.views import maps
+from settlements.views import maps, tables
 
 log = logging.getLogger(__name__)
 CATCH_UP_GUARD_SECONDS = 3 * 3600  # one catch-up per slot; a new one after this if that one never ran
@@ -124,10 +124,12 @@ def catch_up_daily_list(self):
 
 @shared_task(name="settlements.warm_dashboard", ignore_result=True)
 def warm_dashboard(version: int) -> str:
-    """After a write: build the map's first view and the dashboard's figures for the data as it now
-    is, so no visitor waits for them; nothing when the data changed again since (the later task builds)."""
+    """After a write: build the map's first view, the tables' totals and the dashboard's figures for the
+    data as it now is, so no visitor waits for them; nothing when the data changed again since (the
+    later task builds)."""
     if data_version() != version:
         return "superseded"
     maps.warm_first_view()
+    tables.warm_first_view()
     dashboard.warm()
     return "warmed"

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from settlements import selectors
 from settlements.caching import cache_key, data_changed, data_version
+from settlements.tables import TOTALS
 from settlements.tasks import warm_dashboard
 from settlements.views import maps
 from tests import factories
@@ -46,6 +47,7 @@ def test_after_a_write_a_worker_builds_the_dashboard_and_the_map_and_their_next_
     monkeypatch.setattr(selectors, "settlement_map_data", not_again)
     monkeypatch.setattr(selectors, "camp_map_data", not_again)
     monkeypatch.setattr(maps, "areas_geojson", not_again)
+    monkeypatch.setitem(TOTALS, "requests", not_again)
     page = coordinator_client.get("/")
     assert page.status_code == 200 and page.context["figures"]["tonnes_requested"] == 120
     points = coordinator_client.get(reverse("map:settlements")).json()
@@ -56,6 +58,8 @@ def test_after_a_write_a_worker_builds_the_dashboard_and_the_map_and_their_next_
     for params in ({}, {"level": "1"}):
         areas = coordinator_client.get(reverse("map:areas"), params).json()
         assert sum(feature["properties"]["open"] for feature in areas["features"]) == 1
+    totals = dict(coordinator_client.get(reverse("tables:requests")).context["totals"])
+    assert (totals["Tonnes requested"], totals["Open requests"]) == (120, 1)
 
 
 @pytest.mark.django_db
