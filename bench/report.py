@@ -190,7 +190,7 @@ def table_rows(data: dict) -> list[list[str]]:
                 f"Requests table, {label}, {data['aid_requests']:,} requests, 20 clients (wrk, pages cached "
                 "per data version)",
                 f"p50 {seconds(page['p50_s'])}, p99 {seconds(page['p99_s'])}, "
-                f"{page['requests_per_s']['median']} req/s, {page['errors']} errors",
+                f"{page['requests_per_s']['median']} req/s, {page['errors']} answers not 200",
                 "the same page's first view after a write, one visitor, no worker rebuilding (the visitor builds "
                 "the page and its totals)",
                 seconds(data["first_view_after_write_s"][name]),
