@@ -100,6 +100,9 @@ def test_when_postgresql_restarts_under_load_requests_fail_with_503_and_recover(
     workers = [threading.Thread(target=load) for _ in range(4)]
     for worker in workers:
         worker.start()
+    deadline = time.monotonic() + 30  # under load first: the first answers build the page, then a second more
+    while not statuses and time.monotonic() < deadline:
+        time.sleep(0.05)
     time.sleep(1.0)
     before = len(statuses)
     restart_postgresql()
