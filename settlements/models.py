@@ -350,8 +350,18 @@ class Camp(models.Model):
         return self.name_en
 
 
-class RequestProgress(models.Model):
-    """The one definition of a request's progress: a database view (migration 0026) with a row per
+class _Progress(models.Model):
+    delivered = models.DecimalField(max_digits=14, decimal_places=2)
+    gap = models.DecimalField(max_digits=14, decimal_places=2)
+    pledged = models.DecimalField(max_digits=14, decimal_places=2)
+    uncovered = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        abstract = True
+
+
+class RequestProgress(_Progress):
+    """The one definition of a request's progress: a database view (migration 0028) with a row per
     aid request, computed from its deliveries and open pledges:
 
     - `delivered`: the sum of its deliveries;
@@ -373,23 +383,42 @@ class RequestProgress(models.Model):
         db_constraint=False,
         related_name="progress",
     )
-    delivered = models.DecimalField(max_digits=14, decimal_places=2)
-    gap = models.DecimalField(max_digits=14, decimal_places=2)
-    pledged = models.DecimalField(max_digits=14, decimal_places=2)
-    uncovered = models.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
         managed = False
         db_table = "settlements_requestprogress"
 
 
+class RequestProgressInBulk(_Progress):
+    """The same figures as RequestProgress, from the same definition (migration 0028), gathered for
+    reads of many requests at once: the deliveries and open pledges summed per request in one pass
+    each, rather than looked up request by request. Faster over a whole table (a million-request
+    export), slower for a few requests, which would still sum every delivery."""
+
+    request = models.OneToOneField(
+        "AidRequest",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_column="request_id",
+        db_constraint=False,
+        related_name="progress_in_bulk",
+    )
+
+    class Meta:
+        managed = False
+        db_table = "settlements_requestprogress_bulk"
+
+
 PROGRESS = ("delivered", "gap", "pledged", "uncovered")
 
 
 class AidRequestQuerySet(models.QuerySet):
-    def with_progress(self):
-        """Each request's `delivered`, `gap`, `pledged` and `uncovered`, as RequestProgress defines them."""
-        return self.annotate(**{name: F(f"progress__{name}") for name in PROGRESS})
+    def with_progress(self, *, in_bulk: bool = False):
+        """Each request's `delivered`, `gap`, `pledged` and `uncovered`, as RequestProgress defines them;
+        `in_bulk` for reads of (nearly) every request, such as a whole table's export
+        (RequestProgressInBulk)."""
+        relation = "progress_in_bulk" if in_bulk else "progress"
+        return self.annotate(**{name: F(f"{relation}__{name}") for name in PROGRESS})
 
     def progress_by(self, *fields: str):
         """The requests' progress summed per value of `fields` (unit among them: quantities of

@@ -38,8 +38,13 @@ def deliver(request: AidRequest, quantity: str, against: Pledge | None = None):
 
 
 def progress(request: AidRequest) -> tuple[Decimal, ...]:
+    """The request's figures, which both views of the one definition (migration 0028) must give alike:
+    looked up for this request, and summed in bulk as an export of every request reads them."""
     row = AidRequest.objects.with_progress().get(pk=request.pk)
-    return row.delivered, row.pledged, row.gap, row.uncovered
+    figures = row.delivered, row.pledged, row.gap, row.uncovered
+    in_bulk = AidRequest.objects.with_progress(in_bulk=True).get(pk=request.pk)
+    assert (in_bulk.delivered, in_bulk.pledged, in_bulk.gap, in_bulk.uncovered) == figures
+    return figures
 
 
 # --- 1. pledges ----------------------------------------------------------------------------
@@ -133,7 +138,7 @@ def test_delivered_pledged_and_uncovered_follow_one_definition(gazetteer):
 
 @pytest.mark.parametrize("status", Pledge.Status.values)
 def test_a_pledge_counts_as_promised_exactly_while_its_status_is_open(gazetteer, status):
-    """The gap's view (migration 0026) names the open statuses in SQL: it must agree with Pledge.OPEN_STATUSES."""
+    """The gap's views (migration 0028) name the open statuses in SQL: they must agree with Pledge.OPEN_STATUSES."""
     need = factories.aid_request(quantity=Decimal("100"))
     promise = pledge(need, "50")
     deliver(need, "10", against=promise)

@@ -308,6 +308,22 @@ def test_every_export_format_holds_exactly_the_filtered_rows(coordinator_client,
     assert {row[0] for row in rows[1:]} == expected
 
 
+def test_exports_sum_progress_in_bulk_and_pages_look_it_up_per_request(needs):
+    """A million-request export reads every request's progress: summed once per request in bulk
+    (RequestProgressInBulk), not looked up request by request as a page of fifty does. The figures
+    are the same (test_pledges checks both views on each rule of the gap)."""
+    from settlements.tables import REQUESTS
+
+    exported = str(REQUESTS.exported(AidRequest.objects.all()).query)
+    page = str(REQUESTS.rows(AidRequest.objects.filter(pk__in=[needs["food"].pk])).query)
+    assert '"settlements_requestprogress_bulk"' in exported and '"settlements_requestprogress"' not in exported
+    assert '"settlements_requestprogress"' in page and "_bulk" not in page
+    figures = ("delivered", "gap", "pledged", "uncovered")
+    by_export = {row["pk"]: [row[f] for f in figures] for row in REQUESTS.exported(AidRequest.objects.all())}
+    by_page = {row["pk"]: [row[f] for f in figures] for row in REQUESTS.rows(AidRequest.objects.all())}
+    assert by_export == by_page and by_export[needs["food"].pk][:2] == [Decimal("40"), Decimal("60")]
+
+
 def test_export_file_names_carry_the_date_and_the_filter(coordinator_client, needs):
     response = coordinator_client.get(reverse("tables:settlements"), {"governorate": "SY04", "export": "xlsx"})
     today = datetime.date.today().isoformat()

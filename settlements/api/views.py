@@ -79,7 +79,7 @@ class TableExportMixin:
     def list(self, request, *args, **kwargs):
         chosen = getattr(request.accepted_renderer, "format", None)
         if chosen in ("csv", "hxl"):
-            rows = self.table.rows(self.filter_queryset(self.get_queryset()).order_by("pk"))
+            rows = self.table.exported(self.filter_queryset(self.get_queryset()).order_by("pk"))
             return export_response(self.table, rows, chosen, request.query_params.dict())
         return super().list(request, *args, **kwargs)
 

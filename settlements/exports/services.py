@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from settlements.exports import formats
 from settlements.exports.models import ExportJob
 from settlements.pagination import EstimatedCountPaginator
-from settlements.tables import TABLES, Table, stable_order
+from settlements.tables import TABLES, Table
 
 log = logging.getLogger(__name__)
 # Parameters that say how to show a table, not which rows it holds.
@@ -67,7 +67,7 @@ def build_export(*, job_id: int) -> ExportJob | None:
             job.status, job.rows_done = ExportJob.Status.RUNNING, 0
             job.rows_total = filterset.qs.count()
             job.save(update_fields=["status", "rows_done", "rows_total"])
-            handle = formats.xlsx_file(table, table.rows(stable_order(filterset.qs)), progress=_progress(job))
+            handle = formats.xlsx_file(table, table.exported(filterset.qs), progress=_progress(job))
             name = formats.file_name(table, {k: ",".join(v) for k, v in job.parameters.items()}, job.format)
         with handle:
             job.file.save(name, File(handle), save=False)

@@ -95,7 +95,7 @@ def table_export(request, table: Table, queryset, export: str):
             user=request.user, table=table, export=export, query=request.GET, language=get_language()
         )
         return redirect("exports:detail", token=job.token)
-    return export_response(table, table.rows(stable_order(filterset.qs)), export, request.GET.dict())
+    return export_response(table, table.exported(filterset.qs), export, request.GET.dict())
 
 
 def visible_columns(table: Table) -> list:
