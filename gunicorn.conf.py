@@ -55,3 +55,25 @@ if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
     }
 # The proxy in front (see AXES_PROXY_COUNT) may set X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# AidTrack is loaded once, in the arbiter, and each worker is a fork of it: a worker replaced
+# after max_requests starts in milliseconds instead of importing Django again (a second of CPU,
+# taken from the workers answering meanwhile, on a small machine).
+preload_app = True
+
+
+def when_ready(server):
+    """In the arbiter, with AidTrack loaded and no worker forked yet: import the views too (so the
+    workers share them), leave no database connection to be shared by the forks, and move every
+    object so far out of the garbage collector's sight (gc.freeze). Otherwise each full collection
+    in a worker walks the whole of Django again, pausing all its threads for a tenth of a second
+    or more, and dirties the memory the workers share."""
+    import gc
+
+    from django.db import connections
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view module)
+    connections.close_all()
+    gc.collect()
+    gc.freeze()

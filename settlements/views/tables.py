@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.core.paginator import Page
 from django.db.models import Prefetch
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -52,37 +53,24 @@ def table_page(request, table: Table, queryset):
     export = request.GET.get("export")
     if export:
         return table_export(request, table, queryset, export)
-    # The filters are read only when the page is built, or the filter form rendered: a page served
-    # from the cache needs neither.
+    # The filters are read only when the page is built: a page served from the cache needs none.
     filterset = SimpleLazyObject(lambda: filtered(table.filterset, request, queryset, strict=False))
-    rows_page = cached(
-        f"table-page-{table.name}",
+    built = cached(
+        f"table-block-{table.name}",
         canonical_parameters(request, ignore=("export", "bom")),
-        lambda: table_rows_page(request, table, filterset, queryset),
+        lambda: build_table_page(request, table, filterset, queryset),
         per_language=True,
     )
-    page = rows_page.page()
-    totals = table.labelled(
-        cached(
-            f"totals-{table.name}",
-            canonical_parameters(request, ignore=("export", "page", "sort", "bom")),
-            lambda: table.total_figures(filterset.qs),
-        )
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = built.page()
     context = {
         "table": table,
         "filter": filterset,
         "page": page,
         "paginator": page.paginator,
-        "columns": visible_columns(table),
-        "totals": totals,
-        "query": query.urlencode(),
-        "sort": request.GET.get("sort", ""),
-        "exports": FORMATS,
+        "totals": table.labelled(built.totals),
+        "content": built.html,
     }
-    return render(request, "tables/table.html", context, status=200 if rows_page.valid else 400)
+    return render(request, "tables/table.html", context, status=200 if built.valid else 400)
 
 
 def table_export(request, table: Table, queryset, export: str):
@@ -103,30 +91,31 @@ def visible_columns(table: Table) -> list:
 
 
 @dataclass(frozen=True)
-class RowsPage:
-    """One page of a table as it is cached: plain rows, the count, the rows rendered, and whether
-    the filters were valid (the page answers 400 when not)."""
+class TablePage:
+    """One page of a table as it is cached: its rows, their count and totals as plain values, the
+    whole table block (filters, totals, header, rows, pages) rendered, and whether the filters
+    were valid (the page answers 400 when not). Nothing in it depends on who asks: the navigation
+    around it, with the user's name and forms, is rendered for each request."""
 
     valid: bool
     rows: list[dict]
     number: int
     count: int
     estimated: bool
+    totals: dict
     html: str
 
     def page(self) -> Page:
         paginator = EstimatedCountPaginator.counted(self.count, PAGE_SIZE, estimated=self.estimated)
-        page = Page(self.rows, self.number, paginator)
-        page.html = self.html
-        return page
+        return Page(self.rows, self.number, paginator)
 
 
-def table_rows_page(request, table: Table, filterset, queryset) -> RowsPage:
-    """One page of the table: its rows, its count, and its rows already rendered.
-
-    It is built once per data version, filters, order, page and language and then served from the
-    cache: rendering fifty rows of a dozen cells is most of a page's time, and twenty coordinators
-    paging the same list should not each pay it."""
+def build_table_page(request, table: Table, filterset, queryset) -> TablePage:
+    """One page of the table, built once per data version, filters, order, page and language and
+    then served from the cache: rendering fifty rows of a dozen cells, the sort links and the
+    pages is most of a page's time, and twenty coordinators paging the same list should not each
+    pay it. The totals have an entry of their own, shared by every page and order of the same
+    filters (and built ahead by the worker, `warm_first_view`)."""
     # Page through primary keys alone, then build just this page's rows: PostgreSQL skips the
     # rows before the page without computing their columns (delivered, gap, names).
     ordered = stable_order(filterset.qs)
@@ -141,13 +130,37 @@ def table_rows_page(request, table: Table, filterset, queryset) -> RowsPage:
         deliveries = deliveries_by_request(page_ids)
         for row in rows:
             row["deliveries"] = deliveries.get(row["pk"], [])
+    totals = cached(
+        f"totals-{table.name}",
+        canonical_parameters(request, ignore=("export", "page", "sort", "bom")),
+        lambda: table.total_figures(filterset.qs),
+    )
+    page.object_list = rows
     columns = visible_columns(table)
     shown = [(column, column.shows()) for column in columns]
-    cells = [[(column, shows(row)) for column, shows in shown] for row in rows]
+    # The links keep the filters and order in a fixed order: the block is shared by every request
+    # whose parameters differ only in their order.
+    query = QueryDict(mutable=True)
+    for key, values in sorted(request.GET.lists()):
+        if key not in ("page", "export", "bom"):
+            query.setlist(key, values)
     html = render_to_string(
-        "tables/_rows.html", {"table": table, "columns": columns, "rows": list(zip(rows, cells, strict=True))}
+        "tables/_table.html",
+        {
+            "table": table,
+            "filter": filterset,
+            "page": page,
+            "paginator": paginator,
+            "columns": columns,
+            "rows": [(row, [(column, shows(row)) for column, shows in shown]) for row in rows],
+            "totals": table.labelled(totals),
+            "query": query.urlencode(),
+            "sort": request.GET.get("sort", ""),
+            "exports": FORMATS,
+        },
+        request=request,
     )
-    return RowsPage(filterset.is_valid(), rows, page.number, paginator.count, paginator.estimated, html)
+    return TablePage(filterset.is_valid(), rows, page.number, paginator.count, paginator.estimated, totals, html)
 
 
 def warm_first_view() -> None:
