@@ -5,6 +5,7 @@ import subprocess
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
@@ -102,3 +103,16 @@ def test_a_streamed_export_waits_while_the_process_streams_its_allowance(coordin
 
     assert first and first[0].startswith(b"ID,")
     response.close()
+
+
+def test_the_workers_are_forks_of_an_arbiter_that_loaded_aidtrack():
+    """preload_app: the arbiter itself imports AidTrack (and so loads the database driver), and each
+    worker, the first ones or one replaced after WEB_MAX_REQUESTS, is a fork of it."""
+    proc, url = start_gunicorn(celery_env(LOG_LEVEL="WARNING"))
+    try:
+        requests.get(f"{url}/healthz", timeout=10)
+        arbiter = Path(f"/proc/{proc.pid}/maps").read_text()
+    finally:
+        stop(proc)
+
+    assert "_psycopg" in arbiter
