@@ -212,13 +212,17 @@ def test_a_need_the_next_list_raises_is_no_longer_met_by_what_was_delivered():
     services.refresh_request_status(request_ids=[food.pk])
     food.refresh_from_db()
     assert food.status == AidRequest.Status.MET
+    medicine = AidRequest.objects.get(settlement__pcode="C1342", source="daily_list", category="medicine")
+    food_updated, medicine_updated = food.updated_at, medicine.updated_at
 
     import_from_source(str(DAY2 / "settlement-list.csv"))  # 2.4 t stated yesterday, 3.1 t today
 
     food.refresh_from_db()
     assert (food.quantity, food.status) == (Decimal("3.10"), AidRequest.Status.PARTIALLY_MET)
-    unchanged = AidRequest.objects.get(settlement__pcode="C1342", source="daily_list", category="medicine")
+    assert food.updated_at > food_updated
+    unchanged = AidRequest.objects.get(pk=medicine.pk)
     assert unchanged.list_snapshot.list_date == datetime.date(2017, 9, 12)  # restated, same 0.10 t
+    assert unchanged.updated_at == medicine_updated  # restated is not changed
 
 
 def updates_in_this_transaction() -> dict[str, tuple[int, int]]:

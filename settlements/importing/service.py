@@ -578,44 +578,43 @@ def _apply_needs(snapshot: ListSnapshot, *, newer_lists: list[int]) -> None:
         cursor.execute(
             f"""
             CREATE TEMP TABLE aidtrack_stated ON COMMIT DROP AS
-            SELECT e.settlement_id, n.category, (e."values" ->> n.field)::numeric AS quantity,
-                   NULL::bigint AS request_id, NULL::numeric AS was  -- the need's request, and its quantity
+            SELECT e.settlement_id, n.category, (e."values" ->> n.field)::numeric AS quantity
             FROM {entries} e CROSS JOIN (VALUES {needs}) AS n(field, category)
             WHERE e.snapshot_id = %s AND e.settlement_id IS NOT NULL AND (e."values" ->> n.field)::numeric > 0
               {newer}
             """,  # noqa: S608 (table names come from the models, values are bound)
             params,
         )
-        # Each need the list states again is found once and written once: its quantity, and today's
-        # list as the one that last stated it (one row version, which fits beside the old one: a HOT
-        # update, migration 0025). What is left without a request is new.
-        cursor.execute(
-            f"""
-            UPDATE aidtrack_stated s SET request_id = r.id, was = r.quantity FROM {table} r
-            WHERE r.source = %s AND r.settlement_id = s.settlement_id AND r.category = s.category
-            """,  # noqa: S608
-            [AidRequest.Source.DAILY_LIST],
-        )
         cursor.execute("ANALYZE aidtrack_stated")
+        # One statement: each need the list states again is found and written once (its quantity,
+        # and today's list as the one that last stated it: one row version, which fits beside the
+        # old one, a HOT update, migration 0025), and the needs no request holds yet are inserted.
+        # In SET, r.quantity is still the old quantity: a need whose quantity changed gets this
+        # import's time, which is how the statement tells which changed.
         cursor.execute(
             f"""
-            UPDATE {table} r SET list_snapshot_id = %s, quantity = s.quantity,
-                updated_at = CASE WHEN s.was <> s.quantity THEN %s ELSE r.updated_at END
-            FROM aidtrack_stated s WHERE r.id = s.request_id
-            """,  # noqa: S608
-            [snapshot.pk, now],
-        )
-        cursor.execute("SELECT request_id FROM aidtrack_stated WHERE was <> quantity")
-        changed = [pk for (pk,) in cursor.fetchall()]
-        cursor.execute("DELETE FROM aidtrack_stated WHERE request_id IS NOT NULL")
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (settlement_id, category, quantity, unit, priority, status, status_set_by_staff,
-                                 source, list_snapshot_id, description, created_at, updated_at)
-            SELECT s.settlement_id, s.category, s.quantity, %s, %s, %s, false, %s, %s, %s, %s, %s
-            FROM aidtrack_stated s
-            """,  # noqa: S608
+            WITH restated AS (
+                UPDATE {table} r SET list_snapshot_id = %s, quantity = s.quantity,
+                    updated_at = CASE WHEN r.quantity <> s.quantity THEN %s ELSE r.updated_at END
+                FROM aidtrack_stated s
+                WHERE r.source = %s AND r.settlement_id = s.settlement_id AND r.category = s.category
+                RETURNING r.id, r.settlement_id, r.category, r.updated_at
+            ), added AS (
+                INSERT INTO {table} (settlement_id, category, quantity, unit, priority, status, status_set_by_staff,
+                                     source, list_snapshot_id, description, created_at, updated_at)
+                SELECT s.settlement_id, s.category, s.quantity, %s, %s, %s, false, %s, %s, %s, %s, %s
+                FROM aidtrack_stated s
+                WHERE NOT EXISTS (
+                    SELECT FROM restated u WHERE u.settlement_id = s.settlement_id AND u.category = s.category
+                )
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM added), array_agg(id) FILTER (WHERE updated_at = %s) FROM restated
+            """,  # noqa: S608 (table names come from the models, values are bound)
             [
+                snapshot.pk,
+                now,
+                AidRequest.Source.DAILY_LIST,
                 AidRequest.Unit.TONNES,
                 AidRequest.Priority.MEDIUM,
                 AidRequest.Status.OPEN,
@@ -624,9 +623,12 @@ def _apply_needs(snapshot: ListSnapshot, *, newer_lists: list[int]) -> None:
                 f"Stated by the daily list of {snapshot.list_date}.",
                 now,
                 now,
+                now,
             ],
         )
-        if cursor.rowcount > 1000:
+        added, changed = cursor.fetchone()
+        changed = changed or []
+        if added > 1000:
             # The next list's needs are matched through the list-need index: its statistics have to
             # count these rows, or the planner reads the whole index for a few dozen needs. A small
             # sample is enough for that (a full one takes 0.4 s of a million requests); autovacuum
