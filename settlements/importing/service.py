@@ -495,6 +495,8 @@ def _diff(snapshot: ListSnapshot, outcomes: list[RowOutcome]) -> list[tuple]:
     changes += [(i, ListChange.Kind.REMOVED, "", "", "") for i in before.keys() - after.keys()]
     for settlement_id in after.keys() & before.keys():
         old, new = before[settlement_id], after[settlement_id]
+        if old == new:  # most of a day's list: one comparison in C instead of one per field
+            continue
         for name in sorted((old.keys() | new.keys()) - DIFF_IGNORES):
             if old.get(name) != new.get(name):
                 changes.append(

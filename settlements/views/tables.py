@@ -143,7 +143,7 @@ def build_table_page(request, table: Table, filterset, queryset) -> TablePage:
     query = QueryDict(mutable=True)
     for key, values in sorted(request.GET.lists()):
         if key not in ("page", "export", "bom"):
-            query.setlist(key, values)
+            query.setlist(key, sorted(values))
     html = render_to_string(
         "tables/_table.html",
         {
