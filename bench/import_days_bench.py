@@ -5,9 +5,11 @@ Against a 102,000-settlement gazetteer and 1,000,000 staff requests (the bench d
 - day two: a 100,000-row list the day after a 100,000-row list, with 25,000 rows whose population
   changed, 2,000 settlements new to the list and 2,000 gone from it. Beside it, in the same run and
   the same state, its floor: the rows AidTrack writes for that list (100,000 entries, the list's
-  changes, the listed settlements' figures and dates, those gone taken off the list) COPYed into
-  the same tables with the same indexes, the settlements through a staging table and one
-  `UPDATE ... FROM`, in one transaction (rolled back).
+  changes, the listed settlements' figures and dates, those gone taken off the list, and the
+  list's 200,000 needs restated on their requests or added) COPYed into the same tables with the
+  same indexes, the settlements and the needs each through a staging table and one
+  `UPDATE ... FROM`, in one transaction (rolled back). The floor without the needs, as it was
+  measured before they were counted, is reported beside it.
 - new places: a 100,000-row list whose every row is a P-code the gazetteer lacks, with its
   governorate and coordinates, so every row creates a settlement.
 - the same day-two list again: recorded unchanged, and the rows written to AidTrack's tables
@@ -137,8 +139,10 @@ class Floor:
     def __init__(self, places: list[tuple], day: datetime.date):
         self.day = day
         entries, changes, listed = io.StringIO(), io.StringIO(), io.StringIO()
+        restated, added = io.StringIO(), io.StringIO()  # the needs a request holds already, and the others
         quoted = {"quoting": csv.QUOTE_ALL, "lineterminator": "\n"}  # '' stays text; COPY reads NULL only unquoted
         entry, change, settlement = (csv.writer(f, **quoted) for f in (entries, changes, listed))
+        need_of = {"restated": csv.writer(restated, **quoted), "added": csv.writer(added, **quoted)}
         for row_number, (i, (pk, pcode, name, governorate, governorate_id)) in enumerate(day_rows(places, 2), 2):
             population, food, medicine = figures(i, day=2)
             raw = dict(zip(HEADER, [governorate, name, pcode, str(population), food, medicine], strict=True))
@@ -159,6 +163,8 @@ class Floor:
                 ]
             )
             settlement.writerow([pk, population])
+            need = need_of["added" if i >= LISTED else "restated"]
+            need.writerows([[pk, "food", food], [pk, "medicine", medicine]])
             if i >= LISTED:
                 change.writerow(["{snapshot}", pk, "added", "", "", ""])
             elif i < GONE + CHANGED:
@@ -167,8 +173,10 @@ class Floor:
         for pk in self.gone:
             change.writerow(["{snapshot}", pk, "removed", "", "", ""])
         self.entries, self.changes, self.listed = entries.getvalue(), changes.getvalue(), listed.getvalue()
+        self.restated, self.added = restated.getvalue(), added.getvalue()
 
-    def run(self) -> float:
+    def run(self) -> tuple[float, float]:
+        """Seconds for the entries, changes and settlements, and for those and the list's needs."""
         import psycopg2
 
         connection = psycopg2.connect(BENCH_DATABASE_URL.replace("postgis://", "postgresql://", 1))
@@ -181,11 +189,13 @@ class Floor:
                 changes = self.changes.replace("{snapshot}", str(snapshot))
                 started = time.perf_counter()
                 self._write(cursor, snapshot, entries, changes)
+                without_needs = time.perf_counter() - started
+                self._write_needs(cursor, snapshot)
                 elapsed = time.perf_counter() - started
         finally:
             connection.rollback()
             connection.close()
-        return elapsed
+        return without_needs, elapsed
 
     def _write(self, cursor, snapshot: int, entries: str, changes: str) -> None:
         cursor.execute(
@@ -212,6 +222,26 @@ class Floor:
         )
         cursor.execute("UPDATE settlements_settlement SET on_latest_list = false WHERE id = ANY(%s)", [self.gone])
 
+    def _write_needs(self, cursor, snapshot: int) -> None:
+        """The list's 200,000 needs (food and medicine of each row): those a request holds already
+        restated on it (today's list, its quantity) through a staging table and one UPDATE ... FROM,
+        those of the places new to the list inserted from another."""
+        for name, needs in (("floor_restated", self.restated), ("floor_added", self.added)):
+            cursor.execute(f"CREATE TEMP TABLE {name} (settlement_id bigint, category text, quantity numeric)")
+            cursor.copy_expert(f"COPY {name} FROM STDIN WITH (FORMAT csv)", io.StringIO(needs))
+        cursor.execute(
+            "UPDATE settlements_aidrequest r SET list_snapshot_id = %s, quantity = n.quantity FROM floor_restated n "
+            "WHERE r.source = 'daily_list' AND r.settlement_id = n.settlement_id AND r.category = n.category",
+            [snapshot],
+        )
+        cursor.execute(
+            "INSERT INTO settlements_aidrequest (settlement_id, category, quantity, unit, priority, status, "
+            "status_set_by_staff, source, list_snapshot_id, description, created_at, updated_at) "
+            "SELECT n.settlement_id, n.category, n.quantity, 't', 2, 'open', false, 'daily_list', %s, '', now(), now() "
+            "FROM floor_added n",
+            [snapshot],
+        )
+
 
 # --- the runs --------------------------------------------------------------------------------
 
@@ -226,11 +256,14 @@ def run(runs: int) -> dict:
     new_places = write_new_places(var / "bench-new-places.csv", places)
     first, second = datetime.date(2030, 2, 1), datetime.date(2030, 2, 2)
     floor = Floor(places, second)
-    runs_of = {"day_two": [], "floor": [], "again": [], "again_rows_written": [], "new_places": []}
+    runs_of = {"day_two": [], "floor": [], "floor_without_needs": [], "again": [], "again_rows_written": []}
+    runs_of["new_places"] = []
     for _ in range(runs):
         reset()
         imported(day1, first, "succeeded")
-        runs_of["floor"].append(floor.run())
+        without_needs, with_needs = floor.run()
+        runs_of["floor_without_needs"].append(without_needs)
+        runs_of["floor"].append(with_needs)
         runs_of["day_two"].append(imported(day2, second, "succeeded"))
         before = rows_written()
         runs_of["again"].append(imported(day2, second, "unchanged"))
@@ -258,6 +291,7 @@ def run(runs: int) -> dict:
             "day_two_ratio_to_floor": round(
                 summary([m["seconds"] for m in day_two])["median"] / summary(runs_of["floor"])["median"], 1
             ),
+            "day_two_floor_without_needs_s": summary(runs_of["floor_without_needs"]),
             "again_s": summary([m["seconds"] for m in runs_of["again"]]),
             "again_rows_written": max(runs_of["again_rows_written"]),
             "new_places_s": summary([m["seconds"] for m in runs_of["new_places"]]),

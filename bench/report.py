@@ -81,11 +81,25 @@ def import_days_rows(data: dict) -> list[list[str]]:
             f"Day two: a changed {lists} ({data['changed']:,} changed, {data['new_on_list']:,} new to it, "
             f"{data['gone_from_list']:,} gone; whole process)",
             f"{seconds(day_two)}, peak {mib(data['day_two_peak_mib'])} (phases, s: {phases})",
-            "floor: the same entries, changes and settlement updates COPYed into the same tables and indexes, "
-            "the settlements through a staging table and one UPDATE ... FROM",
+            "floor: the same entries, changes, settlement updates and the list's 200,000 needs COPYed into the "
+            "same tables and indexes, the settlements and the needs each through a staging table and one "
+            "UPDATE ... FROM",
             seconds(floor),
             f"AidTrack {day_two['median'] / floor['median']:.1f}x the floor",
         ],
+        *(
+            [
+                [
+                    "Day two, beside the floor without the list's needs (entries, changes and settlements only)",
+                    seconds(day_two),
+                    "floor without the needs",
+                    seconds(data["day_two_floor_without_needs_s"]),
+                    f"AidTrack {day_two['median'] / data['day_two_floor_without_needs_s']['median']:.1f}x that floor",
+                ]
+            ]
+            if "day_two_floor_without_needs_s" in data
+            else []
+        ),
         [
             f"Same day-two list again (recorded unchanged; rows written: {data['again_rows_written']})",
             seconds(data["again_s"]),
@@ -294,10 +308,13 @@ def target_rows(results: dict[str, dict]) -> list[list[str]]:
 
     if days := results.get("import_days"):
         day_two, floor = _median(days["day_two_s"]), _median(days["day_two_floor_s"])
+        narrower = ""
+        if "day_two_floor_without_needs_s" in days:
+            narrower = f" ({day_two / _median(days['day_two_floor_without_needs_s']):.1f}x the floor without the needs)"
         target(
             "Day two: a changed 100,000-row list",
-            "< 8 s, within 4x of its floor",
-            f"{day_two:.2f} s, {day_two / floor:.1f}x the floor",
+            "< 8 s, within 4x of its floor (entries, changes, settlements and the list's needs)",
+            f"{day_two:.2f} s, {day_two / floor:.1f}x the floor{narrower}",
             day_two < 8 and day_two / floor <= 4,
         )
         target(
