@@ -350,6 +350,18 @@ class Camp(models.Model):
         return self.name_en
 
 
+def _row_per_request(related_name: str) -> models.OneToOneField:
+    """A progress view's key: its aid request, one row each (a view holds no constraint)."""
+    return models.OneToOneField(
+        "AidRequest",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_column="request_id",
+        db_constraint=False,
+        related_name=related_name,
+    )
+
+
 class _Progress(models.Model):
     delivered = models.DecimalField(max_digits=14, decimal_places=2)
     gap = models.DecimalField(max_digits=14, decimal_places=2)
@@ -375,14 +387,7 @@ class RequestProgress(_Progress):
     lateral joins read the deliveries and pledges once per request.
     """
 
-    request = models.OneToOneField(
-        "AidRequest",
-        primary_key=True,
-        on_delete=models.DO_NOTHING,
-        db_column="request_id",
-        db_constraint=False,
-        related_name="progress",
-    )
+    request = _row_per_request("progress")
 
     class Meta:
         managed = False
@@ -395,14 +400,7 @@ class RequestProgressInBulk(_Progress):
     each, rather than looked up request by request. Faster over a whole table (a million-request
     export), slower for a few requests, which would still sum every delivery."""
 
-    request = models.OneToOneField(
-        "AidRequest",
-        primary_key=True,
-        on_delete=models.DO_NOTHING,
-        db_column="request_id",
-        db_constraint=False,
-        related_name="progress_in_bulk",
-    )
+    request = _row_per_request("progress_in_bulk")
 
     class Meta:
         managed = False
