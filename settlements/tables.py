@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from settlements import selectors
+from settlements.caching import cached, parameters_key
 from settlements.filters import AidRequestFilterSet, CampFilterSet, SettlementFilterSet
 from settlements.models import AidRequest, Camp
 from settlements.places import arabic_first
@@ -89,6 +90,13 @@ class Table:
 
     def total_figures(self, queryset) -> dict[str, object]:
         return TOTALS[self.name](queryset)
+
+    def cached_totals(self, queryset, query=None) -> dict[str, object]:
+        """`total_figures` of `queryset`, which the parameters in `query` (a QueryDict; none for the
+        whole table) chose: built once per data version and filters, shared by every page and order
+        of them, and built ahead for the whole table by the worker after a write (`warm_totals`)."""
+        filters = [(k, v) for k, values in (query.lists() if query else ()) if k not in NOT_FILTERS for v in values]
+        return cached(f"totals-{self.name}", parameters_key(self.name, filters), lambda: self.total_figures(queryset))
 
     @staticmethod
     def labelled(figures: dict[str, object]) -> list[tuple[str, object]]:
@@ -271,3 +279,12 @@ def _tonnes(queryset) -> dict[str, object]:
 
 
 TOTALS = {"settlements": _people, "camps": _people, "requests": _tonnes}
+NOT_FILTERS = ("page", "sort", "export", "bom")  # parameters that do not change which rows are totalled
+
+
+def warm_totals() -> None:
+    """Each table's totals with no filter (seconds over a million requests), built for the data as it
+    now is, so the first coordinator to open a table after a write does not wait for them (the worker's
+    settlements.warm_dashboard runs this)."""
+    for table in TABLES.values():
+        table.cached_totals(table.model.objects.all())

@@ -18,7 +18,8 @@ from settlements.importing.service import ImportBusy, close_abandoned_runs, impo
 from settlements.insights import dashboard
 from settlements.models import ImportRun, ListSource
 from settlements.sources.services import default_source
-from settlements.views import maps, tables
+from settlements.tables import warm_totals
+from settlements.views import maps
 
 log = logging.getLogger(__name__)
 CATCH_UP_GUARD_SECONDS = 3 * 3600  # one catch-up per slot; a new one after this if that one never ran
@@ -130,6 +131,6 @@ def warm_dashboard(version: int) -> str:
     if data_version() != version:
         return "superseded"
     maps.warm_first_view()
-    tables.warm_first_view()
+    warm_totals()
     dashboard.warm()
     return "warmed"

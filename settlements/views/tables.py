@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
@@ -15,7 +14,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
-from settlements.caching import cached, parameters_key
+from settlements.caching import cached
 from settlements.corrections import selectors as corrections
 from settlements.exports import services as exporting
 from settlements.exports.formats import FORMATS, export_response
@@ -64,7 +63,6 @@ def table_page(request, table: Table, queryset):
     page = built.page()
     context = {
         "table": table,
-        "filter": filterset,
         "page": page,
         "paginator": page.paginator,
         "totals": table.labelled(built.totals),
@@ -115,7 +113,7 @@ def build_table_page(request, table: Table, filterset, queryset) -> TablePage:
     then served from the cache: rendering fifty rows of a dozen cells, the sort links and the
     pages is most of a page's time, and twenty coordinators paging the same list should not each
     pay it. The totals have an entry of their own, shared by every page and order of the same
-    filters (and built ahead by the worker, `warm_first_view`)."""
+    filters (Table.cached_totals)."""
     # Page through primary keys alone, then build just this page's rows: PostgreSQL skips the
     # rows before the page without computing their columns (delivered, gap, names).
     ordered = stable_order(filterset.qs)
@@ -130,11 +128,7 @@ def build_table_page(request, table: Table, filterset, queryset) -> TablePage:
         deliveries = deliveries_by_request(page_ids)
         for row in rows:
             row["deliveries"] = deliveries.get(row["pk"], [])
-    totals = cached(
-        f"totals-{table.name}",
-        canonical_parameters(request, ignore=("export", "page", "sort", "bom")),
-        lambda: table.total_figures(filterset.qs),
-    )
+    totals = table.cached_totals(filterset.qs, request.GET)
     page.object_list = rows
     columns = visible_columns(table)
     shown = [(column, column.shows()) for column in columns]
@@ -161,15 +155,6 @@ def build_table_page(request, table: Table, filterset, queryset) -> TablePage:
         request=request,
     )
     return TablePage(filterset.is_valid(), rows, page.number, paginator.count, paginator.estimated, totals, html)
-
-
-def warm_first_view() -> None:
-    """Each table's totals with no filter (seconds over a million requests), built for the data as it
-    now is, so the first coordinator to open a table after a write does not wait for them (the worker's
-    settlements.warm_dashboard runs this). Keyed as the page keys them, the page's parameters read."""
-    for table, name in ((SETTLEMENTS, "tables:settlements"), (CAMPS, "tables:camps"), (REQUESTS, "tables:requests")):
-        everything = table.model.objects.all()
-        cached(f"totals-{table.name}", parameters_key(reverse(name), []), partial(table.total_figures, everything))
 
 
 @can_view("settlement")
